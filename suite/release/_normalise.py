@@ -1,0 +1,56 @@
+"""Pure normalisation of gold answers and source rows into release questions."""
+
+from __future__ import annotations
+
+import re
+
+
+def last_boxed(text: str) -> str | None:
+    """Content of the last ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, braces balanced."""
+    starts = [m.end() for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text)]
+    for start in reversed(starts):
+        depth = 1
+        for i in range(start, len(text)):
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[start:i].strip()
+    return None
+
+
+def strip_leading_zeros(answer: str) -> str:
+    """AIME answers are integers 0-999 written with leading zeros in some sources (``"025"``)."""
+    answer = answer.strip()
+    return str(int(answer)) if answer.isdigit() else answer
+
+
+def strip_math_delimiters(answer: str) -> str:
+    """Remove one surrounding ``$...$`` and a trailing full stop (OlympiadBench ``final_answer``).
+
+    Multi-answer strings such as ``$69$,$84$`` keep their inner dollars, as the
+    grader splits them into a set.
+    """
+    answer = answer.strip()
+    if answer.endswith("."):
+        answer = answer[:-1].rstrip()
+    if answer.startswith("$") and answer.endswith("$") and answer.count("$") == 2:
+        answer = answer[1:-1].strip()
+    return answer
+
+
+def integer_string(answer: object) -> str:
+    """Answers stored as floats (``27.0``) become integer strings (``27``)."""
+    if isinstance(answer, float) and answer.is_integer():
+        return str(int(answer))
+    return str(answer).strip()
+
+
+_AOPS_URL = re.compile(r"(\d{4})_AIME_(I{1,2})_Problems/Problem_(\d+)")
+
+
+def aime_id_from_url(url: str) -> str | None:
+    """``.../2024_AIME_I_Problems/Problem_1`` -> ``2024-I-1``."""
+    m = _AOPS_URL.search(url)
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None

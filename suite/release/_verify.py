@@ -1,0 +1,161 @@
+"""Verify a release directory and load it: hashes, schema, counts and cross-references."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from suite._errors import SuiteError
+from suite._files import iter_jsonl, read_json
+from suite._schemas import first_error, validator
+from suite.release._manifest import MANIFEST, MANIFEST_CHECKSUM
+from suite.release._records import FORMAT, FORMAT_VERSION, GuideTrajectory, Question, Subset
+
+
+@dataclass(frozen=True)
+class Release:
+    """A verified release, loaded."""
+
+    path: Path
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    """sha256 of ``manifest.json``: with the version, what a result cites."""
+    questions: tuple[Question, ...]
+    subsets: dict[str, Subset]
+    guides: dict[str, tuple[GuideTrajectory, ...]]
+
+    @property
+    def version(self) -> str:
+        """The release's semantic version."""
+        return str(self.manifest["release_version"])
+
+
+def guide_validator() -> Draft202012Validator:
+    """Schema validator for one guide trajectory row."""
+    return validator("release", "guideTrajectory")
+
+
+def verify_release(path: Path) -> Release:
+    """Check everything about the release at ``path`` and return it loaded.
+
+    Raises SuiteError naming the first problem (file, expected vs actual) and the fix.
+    """
+    if not path.is_dir():
+        raise SuiteError(f"release {path} does not exist or is not a folder; build one with `suite release build`.")
+    manifest, digest = _read_manifest(path)
+    _check_files(path, manifest["files"])
+    questions = _load_questions(path, manifest)
+    ids = {q.id for q in questions}
+    subsets = {name: _load_subset(path, manifest, name, ids) for name in manifest["subsets"]}
+    guides = {g["name"]: _load_guide(path, manifest, g, ids) for g in manifest["guides"]}
+    return Release(path, manifest, digest, tuple(questions), subsets, guides)
+
+
+def _read_manifest(root: Path) -> tuple[dict[str, Any], str]:
+    manifest_path, checksum_path = root / MANIFEST, root / MANIFEST_CHECKSUM
+    if not manifest_path.is_file():
+        raise SuiteError(f"{root} is not a release: it has no {MANIFEST}; build one with `suite release build`.")
+    if not checksum_path.is_file():
+        raise SuiteError(f"{checksum_path} is missing; the release is incomplete: rebuild it.")
+    data = manifest_path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    recorded = checksum_path.read_text(encoding="utf-8", errors="replace").split()
+    if not recorded or recorded[0] != actual:
+        raise SuiteError(
+            f"{manifest_path} was modified: sha256 is {actual} but {MANIFEST_CHECKSUM} records "
+            f"{recorded[0] if recorded else 'nothing'}; restore the original release or rebuild it."
+        )
+    manifest = read_json(manifest_path)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise SuiteError(f"{manifest_path} is not an off-trajectory suite release manifest; check the path.")
+    version = manifest.get("format_version")
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise SuiteError(
+            f"{manifest_path} has release format {version}, newer than this suite reads ({FORMAT_VERSION}); "
+            "upgrade the suite (pip install -U off-trajectory-suite)."
+        )
+    problem = first_error(validator("release"), manifest)
+    if problem:
+        raise SuiteError(f"{manifest_path} does not match schemas/release.schema.json: {problem}.")
+    return manifest, actual
+
+
+def _check_files(root: Path, files: dict[str, dict[str, Any]]) -> None:
+    present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {MANIFEST, MANIFEST_CHECKSUM}
+    for rel in sorted(set(files) - present):
+        raise SuiteError(f"{root / rel} is listed in the manifest but missing; restore it or rebuild the release.")
+    for rel in sorted(present - set(files)):
+        raise SuiteError(f"{root / rel} is not listed in the manifest; remove it or rebuild the release.")
+    for rel, entry in files.items():
+        path = root / rel
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != entry["sha256"]:
+            size = path.stat().st_size
+            raise SuiteError(
+                f"{path} was modified or truncated: sha256 expected {entry['sha256']}, found {digest} "
+                f"({size} bytes, expected {entry['bytes']}); restore the original release or rebuild it."
+            )
+
+
+def _rows(root: Path, rel: str, files: dict[str, dict[str, Any]], definition: str) -> list[dict[str, Any]]:
+    v = validator("release", definition)
+    rows = []
+    for number, row in iter_jsonl(root / rel):
+        problem = first_error(v, row)
+        if problem:
+            raise SuiteError(f"{root / rel} line {number} is not a valid {definition}: {problem}; rebuild the release.")
+        rows.append(row)
+    if len(rows) != files[rel]["rows"]:
+        raise SuiteError(f"{root / rel} has {len(rows)} rows, the manifest says {files[rel]['rows']}; rebuild it.")
+    return rows
+
+
+def _load_questions(root: Path, manifest: dict[str, Any]) -> list[Question]:
+    questions = [Question(**row) for row in _rows(root, "questions.jsonl", manifest["files"], "question")]
+    seen: set[str] = set()
+    counts: dict[str, int] = {}
+    for q in questions:
+        if q.id in seen:
+            raise SuiteError(f"{root / 'questions.jsonl'} repeats the id {q.id!r}; rebuild the release.")
+        seen.add(q.id)
+        counts[q.benchmark] = counts.get(q.benchmark, 0) + 1
+    declared = {b["name"]: b["count"] for b in manifest["benchmarks"]}
+    if counts != declared:
+        raise SuiteError(
+            f"{root / 'questions.jsonl'} holds {counts} questions per benchmark, the manifest declares {declared}; "
+            "rebuild the release."
+        )
+    return questions
+
+
+def _load_subset(root: Path, manifest: dict[str, Any], name: str, ids: set[str]) -> Subset:
+    rel = f"subsets/{name}.json"
+    if rel not in manifest["files"]:
+        raise SuiteError(f"the manifest of {root} names subset {name!r} but lists no {rel}; rebuild the release.")
+    value = read_json(root / rel)
+    problem = first_error(validator("release", "subset"), value)
+    if problem:
+        raise SuiteError(f"{root / rel} is not a valid subset: {problem}; rebuild the release.")
+    unknown = [i for i in value["ids"] if i not in ids]
+    if unknown:
+        raise SuiteError(f"{root / rel} names {unknown[0]!r}, which is not a question of the release; fix the subset.")
+    if value["name"] != name or len(value["ids"]) != manifest["files"][rel]["rows"]:
+        raise SuiteError(f"{root / rel} does not match its manifest entry; rebuild the release.")
+    return Subset(name, value["description"], tuple(value["ids"]))
+
+
+def _load_guide(root: Path, manifest: dict[str, Any], entry: dict[str, Any], ids: set[str]) -> tuple[GuideTrajectory, ...]:
+    rel = entry["file"]
+    if rel not in manifest["files"]:
+        raise SuiteError(f"the manifest of {root} names guide file {rel} but does not list it; rebuild the release.")
+    trajectories = tuple(GuideTrajectory(**row) for row in _rows(root, rel, manifest["files"], "guideTrajectory"))
+    for t in trajectories:
+        if t.question_id not in ids:
+            raise SuiteError(f"{root / rel} has a steer for {t.question_id!r}, not a question of the release.")
+        if (t.guide_model, t.guide_revision) != (entry["model"], entry["revision"]):
+            raise SuiteError(f"{root / rel} mixes guide models; its manifest entry says {entry['model']}.")
+    return trajectories

@@ -1,0 +1,51 @@
+"""A small byte-level BPE tokenizer trained locally with ``tokenizers``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
+
+from suite.tiny._templates import CHAT_TEMPLATES
+
+SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|User|>", "<|Assistant|>")
+"""Control tokens: never produced by decoding text, stripped by ``skip_special_tokens``."""
+THINK_TOKENS = ("<think>", "</think>")
+"""Atomic but ordinary tokens: they survive ``skip_special_tokens`` as in Qwen3."""
+
+
+def build_tokenizer(corpus: Iterable[str], template: str = "qwen3", vocab_size: int = 512) -> PreTrainedTokenizerFast:
+    """Train a BPE tokenizer on ``corpus`` and wrap it with a chat template.
+
+    Digits are split one per token so arithmetic is learnable by a tiny model.
+    Byte-level pre-tokenization makes decode(encode(text)) == text for any text.
+    """
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    if template not in CHAT_TEMPLATES:
+        raise ValueError(f"unknown template family {template!r}; expected one of {sorted(CHAT_TEMPLATES)}")
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+    )
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(corpus, trainer=trainer)
+    tok.add_tokens([AddedToken(t, normalized=False, special=False) for t in THINK_TOKENS])
+    eos = "<|im_end|>"
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<|endoftext|>",
+        eos_token=eos,
+        pad_token="<|endoftext|>",
+        chat_template=CHAT_TEMPLATES[template],
+        clean_up_tokenization_spaces=False,
+    )
