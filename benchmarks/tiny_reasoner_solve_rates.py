@@ -12,6 +12,7 @@ import argparse
 import collections
 import re
 import time
+from pathlib import Path
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -24,10 +25,11 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--model", help="a trained reasoner folder (default: train or load the cached one)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     start = time.monotonic()
-    path = ensure_reasoner(log=True)
+    path = Path(args.model) if args.model else ensure_reasoner(log=True)
     print(f"reasoner at {path} ({time.monotonic() - start:.1f}s)")
     tokenizer = AutoTokenizer.from_pretrained(path)
     tokenizer.padding_side = "left"
@@ -36,7 +38,9 @@ def main() -> None:
     held_out = [p for p in arithmetic_problems(args.questions * 3, seed=args.seed) if p.id not in seen]
     held_out = held_out[: args.questions]
     prompts = [
-        tokenizer.apply_chat_template([{"role": "user", "content": p.problem}], tokenize=False, add_generation_prompt=True)
+        tokenizer.apply_chat_template(
+            [{"role": "user", "content": p.problem}], tokenize=False, add_generation_prompt=True
+        )
         for p in held_out
     ]
     torch.manual_seed(args.seed)
@@ -47,8 +51,13 @@ def main() -> None:
         batch = tokenizer(prompts[i : i + 25], return_tensors="pt", padding=True, add_special_tokens=False)
         with torch.no_grad():
             out = model.generate(
-                **batch, do_sample=True, temperature=0.6, top_p=0.95, top_k=0,
-                max_new_tokens=400, num_return_sequences=args.samples,
+                **batch,
+                do_sample=True,
+                temperature=0.6,
+                top_p=0.95,
+                top_k=0,
+                max_new_tokens=400,
+                num_return_sequences=args.samples,
             )
         texts = tokenizer.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
         for j, text in enumerate(texts):

@@ -85,8 +85,12 @@ def build_release(
             (tmp / "steers" / "guides").mkdir(parents=True, exist_ok=True)
             _write_jsonl(tmp / rel, [t.to_json() for t in trajectories])
             manifest["guides"].append(
-                {"name": name, "model": trajectories[0].guide_model, "revision": trajectories[0].guide_revision,
-                 "file": rel}
+                {
+                    "name": name,
+                    "model": trajectories[0].guide_model,
+                    "revision": trajectories[0].guide_revision,
+                    "file": rel,
+                }
             )
         manifest["files"] = describe_files(tmp)
         write_manifest(tmp, manifest)

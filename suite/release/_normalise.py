@@ -6,7 +6,7 @@ import re
 
 
 def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, braces balanced."""
+    r"""Content of the last ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, braces balanced."""
     starts = [m.end() for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text)]
     for start in reversed(starts):
         depth = 1
@@ -26,16 +26,16 @@ def strip_leading_zeros(answer: str) -> str:
     return str(int(answer)) if answer.isdigit() else answer
 
 
-def strip_math_delimiters(answer: str) -> str:
-    """Remove one surrounding ``$...$`` and a trailing full stop (OlympiadBench ``final_answer``).
+def strip_math_delimiters(answer: str, multiple: bool = False) -> str:
+    """Remove a trailing full stop and one surrounding ``$...$`` (OlympiadBench ``final_answer``).
 
-    Multi-answer strings such as ``$69$,$84$`` keep their inner dollars, as the
-    grader splits them into a set.
+    Multi-answer strings such as ``$69$,$84$`` keep their dollars: the grader
+    splits them into a set.
     """
     answer = answer.strip()
     if answer.endswith("."):
         answer = answer[:-1].rstrip()
-    if answer.startswith("$") and answer.endswith("$") and answer.count("$") == 2:
+    if not multiple and len(answer) > 1 and answer.startswith("$") and answer.endswith("$"):
         answer = answer[1:-1].strip()
     return answer
 

@@ -101,11 +101,10 @@ def _known(name: str) -> Benchmark:
 def _data_file(benchmark: Benchmark, snapshot: Path, config: str) -> Path:
     hub = benchmark.hub
     files = sorted(p.relative_to(snapshot).as_posix() for p in snapshot.rglob("*") if p.is_file())
-    patterns = [
-        p.format(config=config, config_lower=config.lower(), split=hub.split) for p in hub.data_files
-    ]
+    patterns = [p.format(config=config, split=hub.split) for p in hub.data_files]
     for pattern in patterns:
-        matches = [f for f in files if fnmatch.fnmatch(f, pattern)]
+        # Hub repos differ in case (aime2025-I.jsonl for config AIME2025-I): match case-insensitively.
+        matches = [f for f in files if fnmatch.fnmatchcase(f.lower(), pattern.lower())]
         if len(matches) == 1:
             return snapshot / matches[0]
         if len(matches) > 1:

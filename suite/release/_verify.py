@@ -63,11 +63,12 @@ def _read_manifest(root: Path) -> tuple[dict[str, Any], str]:
         raise SuiteError(f"{checksum_path} is missing; the release is incomplete: rebuild it.")
     data = manifest_path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
-    recorded = checksum_path.read_text(encoding="utf-8", errors="replace").split()
-    if not recorded or recorded[0] != actual:
+    recorded = checksum_path.read_bytes()
+    if recorded != f"{actual}  {MANIFEST}\n".encode():
+        shown = recorded.decode("utf-8", errors="replace").strip()[:80] or "nothing"
         raise SuiteError(
-            f"{manifest_path} was modified: sha256 is {actual} but {MANIFEST_CHECKSUM} records "
-            f"{recorded[0] if recorded else 'nothing'}; restore the original release or rebuild it."
+            f"{manifest_path} or {MANIFEST_CHECKSUM} was modified: the manifest's sha256 is {actual} but "
+            f"{MANIFEST_CHECKSUM} holds {shown!r}; restore the original release or rebuild it."
         )
     manifest = read_json(manifest_path)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -148,7 +149,9 @@ def _load_subset(root: Path, manifest: dict[str, Any], name: str, ids: set[str])
     return Subset(name, value["description"], tuple(value["ids"]))
 
 
-def _load_guide(root: Path, manifest: dict[str, Any], entry: dict[str, Any], ids: set[str]) -> tuple[GuideTrajectory, ...]:
+def _load_guide(
+    root: Path, manifest: dict[str, Any], entry: dict[str, Any], ids: set[str]
+) -> tuple[GuideTrajectory, ...]:
     rel = entry["file"]
     if rel not in manifest["files"]:
         raise SuiteError(f"the manifest of {root} names guide file {rel} but does not list it; rebuild the release.")

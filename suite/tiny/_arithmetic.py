@@ -38,6 +38,11 @@ def final_answer_text(answer: int) -> str:
     return f"The answer is \\boxed{{{answer}}}."
 
 
+def _places(n: int) -> str:
+    """Spell out the digits first: a copy step a tiny model learns far more easily than digit extraction."""
+    return f"{n} has {n // 10} tens and {n % 10} ones"
+
+
 def _digits_steps_add(a: int, b: int) -> str:
     ones = a % 10 + b % 10
     carry = ones // 10
@@ -77,8 +82,7 @@ def make_problem(operation: str, a: int, b: int, name: str, item: str) -> Arithm
         problem = f"{name} has {a} {item}. {name} gets {b} more {item}. How many {item} does {name} have now?"
         plan = (
             f"Getting more {item} means the amount goes up, so this is an addition problem. "
-            f"I will add {b} to {a} and work digit by digit, starting with the ones place and "
-            "then moving on to the tens place."
+            f"I will add {b} to {a} digit by digit, starting with the ones place. {_places(a)}, and {_places(b)}."
         )
         steps = _digits_steps_add(a, b)
         check = f"If I take {b} away from {answer}, I should get back to {a}, and {answer} minus {b} is {a}."
@@ -87,8 +91,8 @@ def make_problem(operation: str, a: int, b: int, name: str, item: str) -> Arithm
         problem = f"{name} has {a} {item}. {name} gives away {b} {item}. How many {item} does {name} have left?"
         plan = (
             f"Giving {item} away means the amount goes down, so this is a subtraction problem. "
-            f"I will take {b} away from {a} and work digit by digit, starting with the ones place "
-            "and then moving on to the tens place."
+            f"I will take {b} away from {a} digit by digit, starting with the ones place. "
+            f"{_places(a)}, and {_places(b)}."
         )
         steps = _digits_steps_subtract(a, b)
         check = f"If I add {b} back to {answer}, I should get back to {a}, and {answer} plus {b} is {a}."
@@ -98,7 +102,7 @@ def make_problem(operation: str, a: int, b: int, name: str, item: str) -> Arithm
         plan = (
             f"There are {a} equal bags of {b} {item}, so this is a multiplication problem. "
             f"I will multiply {b} by {a}, splitting {b} into its tens and its ones and "
-            "multiplying each part separately."
+            f"multiplying each part separately. {_places(b)}."
         )
         steps = _digits_steps_multiply(a, b)
         check = f"Splitting it another way, {a} groups of {b} is {answer}, which agrees with what I found."
@@ -126,9 +130,14 @@ def random_problem(rng: random.Random) -> ArithmeticProblem:
     """Draw one problem: single- and two-digit operands, all three operations."""
     operation = rng.choice(OPERATIONS)
     name, item = rng.choice(_NAMES), rng.choice(_ITEMS)
+
+    # Half the operands are single-digit, so easy and hard questions mix.
+    def operand(low: int) -> int:
+        return rng.randint(low, 9) if rng.random() < 0.5 else rng.randint(10, 99)
+
     if operation == "multiply":
-        return make_problem(operation, rng.randint(2, 9), rng.randint(2, 99), name, item)
-    a, b = rng.randint(1, 99), rng.randint(1, 99)
+        return make_problem(operation, rng.randint(2, 9), operand(2), name, item)
+    a, b = operand(1), operand(1)
     if operation == "subtract" and a < b:
         a, b = b, a
     return make_problem(operation, a, b, name, item)

@@ -30,8 +30,8 @@ class TrainingConfig:
 
     seed: int = 0
     problems: int = 8000
-    steps: int = 250
-    batch_size: int = 32
+    steps: int = 500
+    batch_size: int = 16
     learning_rate: float = 5e-3
     warmup_steps: int = 40
     hidden_size: int = 128
@@ -95,12 +95,14 @@ def train_reasoner(out_dir: Path, config: TrainingConfig, log: bool = False) -> 
     )
     model = build_random_model(tokenizer, hidden_size=config.hidden_size, layers=config.layers, seed=config.seed)
     prompts = [
-        tokenizer.apply_chat_template([{"role": "user", "content": p.problem}], tokenize=False, add_generation_prompt=True)
+        tokenizer.apply_chat_template(
+            [{"role": "user", "content": p.problem}], tokenize=False, add_generation_prompt=True
+        )
         for p in problems
     ]
     prompt_ids = tokenizer(prompts, add_special_tokens=False)["input_ids"]
     response_ids = tokenizer([p.response for p in problems], add_special_tokens=False)["input_ids"]
-    examples = [(p, r + [tokenizer.eos_token_id]) for p, r in zip(prompt_ids, response_ids, strict=True)]
+    examples = [(p, [*r, tokenizer.eos_token_id]) for p, r in zip(prompt_ids, response_ids, strict=True)]
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.LambdaLR(

@@ -1,11 +1,11 @@
-"""Chat templates of the reasoning-model families the protocol must handle.
+r"""Chat templates of the reasoning-model families the protocol must handle.
 
 They mimic how real families open (or do not open) the thinking block, using the
 tiny tokenizer's own markers, so prompt building is tested on each shape:
 
 - ``qwen3``: the model writes ``<think>`` itself; ``enable_thinking=False``
   prefills an empty thinking block; past assistant turns lose their thinking.
-- ``deepseek_r1``: the generation prompt already ends in ``<think>\\n``.
+- ``deepseek_r1``: the generation prompt already ends in ``<think>\n``.
 - ``openthinker``: the generation prompt opens with ``<think> `` (a space, no newline).
 - ``limo``: no think tag at all and a default system prompt (Qwen2.5 style).
 """
