@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 def build_random_model(
-    tokenizer: PreTrainedTokenizerFast, hidden_size: int = 64, layers: int = 2, seed: int = 0
+    tokenizer: PreTrainedTokenizerFast, hidden_size: int = 128, layers: int = 4, seed: int = 0
 ) -> PreTrainedModel:
     """A Qwen3-architecture causal LM sized to ``tokenizer``, randomly initialised."""
     import torch

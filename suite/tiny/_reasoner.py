@@ -30,11 +30,11 @@ class TrainingConfig:
 
     seed: int = 0
     problems: int = 8000
-    steps: int = 500
+    steps: int = 720
     batch_size: int = 16
     learning_rate: float = 5e-3
     warmup_steps: int = 40
-    hidden_size: int = 128
+    hidden_size: int = 96
     layers: int = 4
     vocab_size: int = 1024
     threads: int = 2
@@ -84,6 +84,7 @@ def train_reasoner(out_dir: Path, config: TrainingConfig, log: bool = False) -> 
     """Train the tiny reasoner from scratch and save it with ``save_pretrained``."""
     import torch
 
+    start = time.monotonic()
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = random.Random(config.seed)
@@ -110,7 +111,6 @@ def train_reasoner(out_dir: Path, config: TrainingConfig, log: bool = False) -> 
         lambda s: min(1.0, (s + 1) / config.warmup_steps) * max(0.05, 1 - s / config.steps),
     )
     model.train()
-    start = time.monotonic()
     for step in range(config.steps):
         batch = rng.sample(examples, config.batch_size)
         width = max(len(p) + len(r) for p, r in batch)
@@ -132,5 +132,10 @@ def train_reasoner(out_dir: Path, config: TrainingConfig, log: bool = False) -> 
     model.eval()
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
-    summary = {"config": asdict(config), "format": _FORMAT, "seconds": round(time.monotonic() - start, 1)}
+    summary = {
+        "config": asdict(config),
+        "format": _FORMAT,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "seconds": round(time.monotonic() - start, 1),
+    }
     (out_dir / "training.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -25,7 +25,9 @@ def write_questions(folder: Path, name: str, rows: list[dict[str, object]]) -> P
     return path
 
 
-ARITH: list[dict[str, object]] = [{"id": f"q{i}", "problem": f"What is {i} plus {i}?", "answer": str(2 * i)} for i in range(1, 6)]
+ARITH: list[dict[str, object]] = [
+    {"id": f"q{i}", "problem": f"What is {i} plus {i}?", "answer": str(2 * i)} for i in range(1, 6)
+]
 
 
 def test_paper_pool_is_1507_questions(paper_release: Path) -> None:

@@ -33,7 +33,9 @@ def test_sampled_solve_rates_vary_across_questions(tiny_reasoner: Path) -> None:
     seen = {p.id for p in arithmetic_problems(TrainingConfig().problems, seed=TrainingConfig().seed)}
     questions = [p for p in arithmetic_problems(80, seed=777) if p.id not in seen][:32]
     prompts = [
-        tokenizer.apply_chat_template([{"role": "user", "content": p.problem}], tokenize=False, add_generation_prompt=True)
+        tokenizer.apply_chat_template(
+            [{"role": "user", "content": p.problem}], tokenize=False, add_generation_prompt=True
+        )
         for p in questions
     ]
     batch = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
