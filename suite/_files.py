@@ -41,7 +41,8 @@ def read_json(path: Path) -> Any:
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line of a JSON Lines file."""
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    # split("\n"), not splitlines(): U+2028 and friends may stand unescaped inside a JSON string.
+    for number, line in enumerate(read_text(path).split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,15 +15,17 @@ from typing import Any
 from suite import __version__
 from suite._errors import SuiteError
 from suite._files import dump_jsonl_line, iter_jsonl, read_text
+from suite._schemas import first_error, validator
 from suite.release._benchmarks import BENCHMARKS, PAPER_POOL
-from suite.release._manifest import MANIFEST, describe_files, write_manifest
+from suite.release._manifest import describe_files, write_manifest
 from suite.release._records import FORMAT, FORMAT_VERSION, SHARED_SUBSETS, GuideTrajectory, Question, Subset
 from suite.release._sources import SourceRows, read_hub, read_mirror
 
 RELEASE_VERSION = "1.0.0"
 """Version of the release this suite builds by default (the paper's math pool)."""
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
-_GUIDE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_BENCHMARK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 def build_release(
@@ -42,6 +45,11 @@ def build_release(
         raise SuiteError(f"release version {version!r} is not semantic (MAJOR.MINOR.PATCH); pass e.g. --version 1.0.0.")
     if len(set(benchmarks)) != len(benchmarks) or not benchmarks:
         raise SuiteError("--benchmarks must name at least one benchmark, each once.")
+    for name in benchmarks:
+        if not _BENCHMARK_NAME.match(name):
+            raise SuiteError(
+                f"benchmark name {name!r} must be lower-case letters, digits, '_' or '-'; rename its file."
+            )
     if out.exists() and not force:
         raise SuiteError(f"{out} already exists; choose another --out or pass --force to replace it.")
     if source == "hf":
@@ -150,7 +158,7 @@ def _subset_names(subsets: Mapping[str, Path] | None) -> list[str]:
 
 
 def _read_subset(name: str, path: Path | None, known_ids: set[str]) -> Subset:
-    if not _GUIDE_NAME.match(name):
+    if not _NAME.match(name):
         raise SuiteError(f"subset name {name!r} must be lower-case letters, digits, '.', '_' or '-'.")
     ids: list[str] = []
     if path is not None:
@@ -168,16 +176,13 @@ def _read_subset(name: str, path: Path | None, known_ids: set[str]) -> Subset:
 
 
 def _read_guide(name: str, path: Path, known_ids: set[str]) -> list[GuideTrajectory]:
-    if not _GUIDE_NAME.match(name):
+    if not _NAME.match(name):
         raise SuiteError(f"guide name {name!r} must be lower-case letters, digits, '.', '_' or '-'.")
-    from suite.release._verify import guide_validator
-
-    validator = guide_validator()
     trajectories = []
     for number, row in iter_jsonl(path):
-        error = next(iter(validator.iter_errors(row)), None)
-        if error is not None:
-            raise SuiteError(f"{path} line {number} is not a guide trajectory ({error.message}); fix the row.")
+        problem = first_error(validator("release", "guideTrajectory"), row)
+        if problem:
+            raise SuiteError(f"{path} line {number} is not a guide trajectory ({problem}); fix the row.")
         if row["question_id"] not in known_ids:
             raise SuiteError(f"{path} line {number}: question {row['question_id']!r} is not in this release.")
         trajectories.append(GuideTrajectory(**row))
@@ -197,8 +202,6 @@ def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _write_json(path: Path, value: dict[str, Any]) -> None:
-    import json
-
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -217,6 +220,3 @@ def _move_into_place(tmp: Path, out: Path) -> None:
     tmp.rename(out)
     if old is not None:
         shutil.rmtree(old) if old.is_dir() else old.unlink()
-
-
-__all__ = ["MANIFEST", "RELEASE_VERSION", "build_release", "collect_questions"]

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from suite._errors import SuiteError
-from suite._files import iter_jsonl, read_json
+from suite._files import iter_jsonl, read_json, sha256_file
 from suite._schemas import first_error, validator
 from suite.release._manifest import MANIFEST, MANIFEST_CHECKSUM
 from suite.release._records import FORMAT, FORMAT_VERSION, GuideTrajectory, Question, Subset
@@ -32,11 +30,6 @@ class Release:
     def version(self) -> str:
         """The release's semantic version."""
         return str(self.manifest["release_version"])
-
-
-def guide_validator() -> Draft202012Validator:
-    """Schema validator for one guide trajectory row."""
-    return validator("release", "guideTrajectory")
 
 
 def verify_release(path: Path) -> Release:
@@ -93,7 +86,7 @@ def _check_files(root: Path, files: dict[str, dict[str, Any]]) -> None:
         raise SuiteError(f"{root / rel} is not listed in the manifest; remove it or rebuild the release.")
     for rel, entry in files.items():
         path = root / rel
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = sha256_file(path)
         if digest != entry["sha256"]:
             size = path.stat().st_size
             raise SuiteError(

@@ -198,3 +198,19 @@ def test_crash_mid_build_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(RuntimeError, match="disk on fire"):
         build_release(str(tmp_path / "src"), tmp_path / "out", benchmarks=["arith"])
     assert [p.name for p in tmp_path.iterdir()] == ["src"]
+
+
+def test_bad_benchmark_name_and_missing_source_folder(tmp_path: Path) -> None:
+    write_questions(tmp_path / "src", "Arith", ARITH)
+    with pytest.raises(SuiteError, match=r"benchmark name 'Arith' must be lower-case"):
+        build_release(str(tmp_path / "src"), tmp_path / "out", benchmarks=["Arith"])
+    with pytest.raises(SuiteError, match=r"source folder .*nowhere does not exist; pass --source hf or a mirror"):
+        build_release(str(tmp_path / "nowhere"), tmp_path / "out", benchmarks=["arith"])
+
+
+def test_unicode_line_separators_inside_text_survive(tmp_path: Path) -> None:
+    tricky = "Line\u2028separator, next\x85line, form\x0cfeed, and ∑ emoji 🧮"
+    write_questions(tmp_path / "src", "arith", [{"id": "a", "problem": tricky, "answer": "\\text{Monday}"}])
+    release = verify_release(build_release(str(tmp_path / "src"), tmp_path / "out", benchmarks=["arith"]))
+    assert release.questions[0].problem == tricky
+    assert release.questions[0].answer == "\\text{Monday}"

@@ -155,3 +155,21 @@ def test_hub_unreachable_is_one_clear_error(tmp_path: Path) -> None:
     assert "cannot read dataset HuggingFaceH4/MATH-500 at revision 6e4ed1a2" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_hub_dataset_with_changed_columns_is_named(hub_cache: Path, tmp_path: Path) -> None:
+    import shutil
+
+    home = Path(shutil.copytree(hub_cache, tmp_path / "home"))
+    sha = BENCHMARKS["math500"].hub.revision
+    data = home / "hub" / "datasets--HuggingFaceH4--MATH-500" / "snapshots" / str(sha) / "test.jsonl"
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    _jsonl(data, [{k: v for k, v in r.items() if k != "unique_id"} for r in rows])
+    env = os.environ | {"HF_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    result = run_suite(
+        "release", "build", "--source", "hf", "--out", str(tmp_path / "r"), "--benchmarks", "math500", env=env
+    )
+    assert result.returncode == 2
+    assert (
+        "test.jsonl row 0 does not have the columns the math500 reader expects (missing 'unique_id')" in result.stderr
+    )
