@@ -11,13 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from suite.release._normalise import (
-    aime_id_from_url,
-    integer_string,
-    last_boxed,
-    strip_leading_zeros,
-    strip_math_delimiters,
-)
+from suite._latex import last_boxed
+from suite.release._normalise import aime_id_from_url, integer_string, strip_leading_zeros, strip_math_delimiters
 
 Fields = dict[str, Any]
 """Question fields without ``benchmark`` and ``source``: id (native), problem, answer, metadata..."""

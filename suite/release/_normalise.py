@@ -5,21 +5,6 @@ from __future__ import annotations
 import re
 
 
-def last_boxed(text: str) -> str | None:
-    r"""Content of the last ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, braces balanced."""
-    starts = [m.end() for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text)]
-    for start in reversed(starts):
-        depth = 1
-        for i in range(start, len(text)):
-            if text[i] == "{":
-                depth += 1
-            elif text[i] == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start:i].strip()
-    return None
-
-
 def strip_leading_zeros(answer: str) -> str:
     """AIME answers are integers 0-999 written with leading zeros in some sources (``"025"``)."""
     answer = answer.strip()

@@ -10,7 +10,7 @@ import pytest
 
 from suite._errors import SuiteError
 from suite.release import PAPER_POOL, build_release, verify_release
-from suite.release._normalise import last_boxed
+from suite._latex import last_boxed
 
 
 @pytest.fixture(scope="module")

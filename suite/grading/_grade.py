@@ -1,0 +1,152 @@
+"""Grade one response against a gold answer: extraction, exact match, then Math-Verify.
+
+``grade`` runs Math-Verify in the calling process, which must be a main thread
+(Math-Verify's own timeouts use ``signal.alarm``). Runs use ``GraderPool``,
+which calls ``grade`` inside killable worker processes.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from suite.grading._extract import extract
+from suite.grading._normalise import normalise, split_top_level, strip_math_mode, strip_unit
+
+Method = Literal["math_verify", "string_match", "judge"]
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    """The knobs that decide grades; recorded in every result."""
+
+    timeout_s: float = 5.0
+    """Hard limit per answer; past it the answer is graded wrong with ``timed_out``."""
+    float_rounding: int = 6
+    """Math-Verify's float rounding."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The grading config as results record it."""
+        return {"grader": "math-verify", "math_verify_version": _math_verify_version(), **asdict(self)}
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The outcome of grading one response; stored with every sample."""
+
+    correct: bool
+    """The final answer matches the gold answer."""
+    answer: str | None = None
+    """The extracted final answer (several joined by ``, ``), or None."""
+    method: Method | None = None
+    """What decided ``correct``: math_verify, string_match or judge; None when nothing was compared."""
+    truncated: bool = False
+    """No ``</think>`` in the response: scored wrong and flagged."""
+    no_answer: bool = False
+    """No final answer could be extracted."""
+    timed_out: bool = False
+    """Grading exceeded the per-answer timeout; scored wrong."""
+    error: str | None = None
+    """Why grading itself failed (bad input, unparseable gold), else None."""
+    judge_verdict: str | None = None
+    """CORRECT, WRONG or UNPARSEABLE when an LLM judge re-checked the answer."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """Extraction route (boxed, bold, answer-is, math-verify) and similar notes."""
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain JSON object."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Grade:
+        """Inverse of ``to_json``."""
+        return cls(**value)
+
+
+def check_response(response: object) -> Grade | None:
+    """A final Grade for input that cannot be graded (non-text, empty), else None."""
+    if not isinstance(response, str):
+        return Grade(False, no_answer=True, error=f"response is {type(response).__name__}, not text")
+    if not response.strip():
+        return Grade(False, no_answer=True, truncated=True, error="response is empty")
+    return None
+
+
+def grade(response: object, gold: str, multiple: bool = False, config: GradingConfig | None = None) -> Grade:
+    """Grade ``response`` against ``gold``; ``multiple`` compares answer sets (OlympiadBench).
+
+    Never raises for bad input: every outcome is a Grade with a reason.
+    """
+    config = config or GradingConfig()
+    bad = check_response(response)
+    if bad is not None:
+        return bad
+    assert isinstance(response, str)
+    found = extract(response)
+    if found.truncated:
+        return Grade(False, truncated=True, details={"how": "none"})
+    answers = list(found.answers)
+    if multiple and len(answers) == 1:
+        answers = split_top_level(answers[0])
+    elif not multiple and answers:
+        answers = answers[-1:]
+    if answers and _string_match(gold, answers, multiple):
+        return Grade(True, ", ".join(answers), "string_match", details={"how": found.how})
+    return _math_verify(gold, answers, found.region, found.how, multiple, config)
+
+
+def _string_match(gold: str, answers: list[str], multiple: bool) -> bool:
+    if multiple:
+        return {normalise(g) for g in split_top_level(gold)} == {normalise(a) for a in answers}
+    return normalise(gold) == normalise(answers[-1])
+
+
+def _latex(text: str) -> str:
+    """Wrap bare LaTeX in ``$...$`` (Math-Verify parses bare LaTeX to nothing)."""
+    return text if "$" in text or "\\(" in text or "\\[" in text else f"${text}$"
+
+
+def _math_verify(
+    gold: str, answers: list[str], region: str, how: str, multiple: bool, config: GradingConfig
+) -> Grade:
+    from math_verify import parse, verify
+
+    timeout = max(1, int(config.timeout_s))
+    with _alarm_guard():
+        gold_parsed = parse(_latex(strip_unit(strip_math_mode(gold)) if not multiple else gold), parsing_timeout=timeout)
+        if not gold_parsed:
+            return Grade(False, ", ".join(answers) or None, None, no_answer=not answers,
+                         error="gold answer does not parse", details={"how": how})
+        if answers:
+            text = ", ".join(strip_unit(strip_math_mode(a)) for a in answers)
+            predicted = parse(_latex(text), parsing_timeout=timeout)
+        else:
+            how = "math-verify"
+            predicted = parse(region[-2000:], parsing_timeout=timeout)
+        if not predicted:
+            return Grade(False, ", ".join(answers) or None, None, no_answer=True, details={"how": how})
+        shown = ", ".join(answers) if answers else str(predicted[-1])
+        correct = verify(gold_parsed, predicted, float_rounding=config.float_rounding, timeout_seconds=timeout)
+    return Grade(bool(correct), shown, "math_verify", details={"how": how})
+
+
+class _alarm_guard:  # noqa: N801 - used as a context manager, reads as a phrase
+    """Math-Verify's ``signal.alarm`` timeouts only work on a main thread; elsewhere they are disabled.
+
+    Grading off the main thread relies on the pool's hard kill instead.
+    """
+
+    def __enter__(self) -> None:
+        self.main = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.main:
+            signal.alarm(0)
+
+
+def _math_verify_version() -> str:
+    from importlib.metadata import version
+
+    return version("math-verify")
