@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from suite.grading._extract import extract
-from suite.grading._normalise import normalise, split_top_level, strip_math_mode, strip_unit
+from suite.grading._normalise import e_notation_to_latex, normalise, split_top_level, strip_math_mode, strip_unit
 
 Method = Literal["math_verify", "string_match", "judge"]
 
@@ -94,6 +94,9 @@ def grade(response: object, gold: str, multiple: bool = False, config: GradingCo
         answers = answers[-1:]
     if answers and _string_match(gold, answers, multiple):
         return Grade(True, ", ".join(answers), "string_match", details={"how": found.how})
+    if multiple and answers and len(answers) != len(split_top_level(gold)):
+        # A set answer with the wrong number of elements is wrong, whatever Math-Verify's set relations say.
+        return Grade(False, ", ".join(answers), "string_match", details={"how": found.how})
     return _math_verify(gold, answers, found.region, found.how, multiple, config)
 
 
@@ -108,6 +111,15 @@ def _latex(text: str) -> str:
     return text if "$" in text or "\\(" in text or "\\[" in text else f"${text}$"
 
 
+def _for_math_verify(answer: str) -> str:
+    """Drop presentation Math-Verify trips on: math delimiters, a trailing unit, currency, e-notation."""
+    text = strip_math_mode(answer)
+    if "$" in text.replace("\\$", ""):
+        text = f"${text}$"  # several math spans ("a$, $b" as OlympiadBench stores them): restore the outer pair
+    text = strip_unit(text).replace("\\$", "").replace("\\!", "")
+    return e_notation_to_latex(text)
+
+
 def _math_verify(
     gold: str, answers: list[str], region: str, how: str, multiple: bool, config: GradingConfig
 ) -> Grade:
@@ -115,12 +127,13 @@ def _math_verify(
 
     timeout = max(1, int(config.timeout_s))
     with _alarm_guard():
-        gold_parsed = parse(_latex(strip_unit(strip_math_mode(gold)) if not multiple else gold), parsing_timeout=timeout)
+        gold_text = gold if multiple else _for_math_verify(gold)
+        gold_parsed = parse(_latex(gold_text), parsing_timeout=timeout)
         if not gold_parsed:
             return Grade(False, ", ".join(answers) or None, None, no_answer=not answers,
                          error="gold answer does not parse", details={"how": how})
         if answers:
-            text = ", ".join(strip_unit(strip_math_mode(a)) for a in answers)
+            text = ", ".join(_for_math_verify(a) for a in answers)
             predicted = parse(_latex(text), parsing_timeout=timeout)
         else:
             how = "math-verify"

@@ -20,6 +20,15 @@ _SPACING = re.compile(r"\\[,;:! ]|\\(?:left|right|displaystyle)\b|~")
 _VARIABLE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*=\s*(?!.*=)")
 
 
+_E_NOTATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)[eE]([+-]?\d+)\s*$")
+
+
+def e_notation_to_latex(answer: str) -> str:
+    r"""``4.5e33`` -> ``4.5\times 10^{33}``: in LaTeX, ``e`` would parse as Euler's number."""
+    m = _E_NOTATION.match(answer)
+    return f"{m.group(1)}\\times 10^{{{int(m.group(2))}}}" if m else answer
+
+
 def strip_unit(answer: str) -> str:
     r"""``1.6 \text{ cm}`` -> ``1.6``; ``5 meters`` -> ``5``. Anything else is returned unchanged."""
     m = _TRAILING_UNIT.match(answer)
@@ -50,7 +59,8 @@ def normalise(answer: str) -> str:
     if _THOUSANDS.match(s.replace(" ", "")):
         s = s.replace(",", "")
     s = _VARIABLE.sub("", s)
-    return re.sub(r"\s+", "", s).lower()
+    s = re.sub(r"\s+", "", s).lower()
+    return s[1:] if s.startswith("+") and len(s) > 1 else s
 
 
 def split_top_level(answer: str) -> list[str]:
