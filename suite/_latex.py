@@ -13,7 +13,7 @@ def boxed_contents(text: str) -> list[str]:
     A box nested inside another box is part of the outer content, not listed twice.
     An unclosed box is ignored.
     """
-    found = []
+    found: list[str] = []
     position = 0
     while True:
         m = _BOX_START.search(text, position)

@@ -1,13 +1,13 @@
 """Grade one response against a gold answer: extraction, exact match, then Math-Verify.
 
-``grade`` runs Math-Verify in the calling process, which must be a main thread
-(Math-Verify's own timeouts use ``signal.alarm``). Runs use ``GraderPool``,
-which calls ``grade`` inside killable worker processes.
+``grade`` runs Math-Verify in the calling process. Math-Verify's own timeouts use
+``signal.alarm``, which works only on a main thread; off it they are skipped and
+a pathological input can stall. Runs therefore use ``GraderPool``, which calls
+``grade`` on the main thread of killable worker processes.
 """
 
 from __future__ import annotations
 
-import signal
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -120,43 +120,46 @@ def _for_math_verify(answer: str) -> str:
     return e_notation_to_latex(text)
 
 
-def _math_verify(
-    gold: str, answers: list[str], region: str, how: str, multiple: bool, config: GradingConfig
-) -> Grade:
+def _math_verify(gold: str, answers: list[str], region: str, how: str, multiple: bool, config: GradingConfig) -> Grade:
     from math_verify import parse, verify
+    from math_verify.errors import TimeoutException
 
-    timeout = max(1, int(config.timeout_s))
-    with _alarm_guard():
-        gold_text = gold if multiple else _for_math_verify(gold)
-        gold_parsed = parse(_latex(gold_text), parsing_timeout=timeout)
-        if not gold_parsed:
-            return Grade(False, ", ".join(answers) or None, None, no_answer=not answers,
-                         error="gold answer does not parse", details={"how": how})
-        if answers:
-            text = ", ".join(_for_math_verify(a) for a in answers)
-            predicted = parse(_latex(text), parsing_timeout=timeout)
-        else:
-            how = "math-verify"
-            predicted = parse(region[-2000:], parsing_timeout=timeout)
-        if not predicted:
-            return Grade(False, ", ".join(answers) or None, None, no_answer=True, details={"how": how})
-        shown = ", ".join(answers) if answers else str(predicted[-1])
-        correct = verify(gold_parsed, predicted, float_rounding=config.float_rounding, timeout_seconds=timeout)
+    # signal.alarm exists only on a main thread; elsewhere Math-Verify refuses to run with a timeout.
+    on_main = threading.current_thread() is threading.main_thread()
+    timeout = max(1, int(config.timeout_s)) if on_main else None
+    gold_text = gold if multiple else _for_math_verify(gold)
+    gold_parsed = parse(_latex(gold_text), parsing_timeout=timeout)
+    if not gold_parsed:
+        return Grade(
+            False,
+            ", ".join(answers) or None,
+            None,
+            no_answer=not answers,
+            error="gold answer does not parse",
+            details={"how": how},
+        )
+    if answers:
+        text = ", ".join(_for_math_verify(a) for a in answers)
+        predicted = parse(_latex(text), parsing_timeout=timeout)
+    else:
+        how = "math-verify"
+        predicted = parse(region[-2000:], parsing_timeout=timeout)
+    if not predicted:
+        return Grade(False, ", ".join(answers) or None, None, no_answer=True, details={"how": how})
+    shown = ", ".join(answers) if answers else str(predicted[-1])
+    try:
+        correct = verify(
+            gold_parsed,
+            predicted,
+            float_rounding=config.float_rounding,
+            timeout_seconds=timeout,
+            raise_on_error=True,
+        )
+    except TimeoutException:
+        return Grade(False, shown, "math_verify", timed_out=True, error="math-verify timed out", details={"how": how})
+    except Exception as e:  # sympy can fail on odd input; that answer is wrong, the run goes on
+        return Grade(False, shown, None, error=f"math-verify failed: {type(e).__name__}"[:200], details={"how": how})
     return Grade(bool(correct), shown, "math_verify", details={"how": how})
-
-
-class _alarm_guard:  # noqa: N801 - used as a context manager, reads as a phrase
-    """Math-Verify's ``signal.alarm`` timeouts only work on a main thread; elsewhere they are disabled.
-
-    Grading off the main thread relies on the pool's hard kill instead.
-    """
-
-    def __enter__(self) -> None:
-        self.main = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.main:
-            signal.alarm(0)
 
 
 def _math_verify_version() -> str:

@@ -67,7 +67,9 @@ def split_top_level(answer: str) -> list[str]:
     """Split a list answer on commas (and ``$,$``) outside brackets: ``(1,2), 3`` -> ``["(1,2)", "3"]``."""
     text = strip_math_mode(answer.replace("$,$", ",").replace("$, $", ","))
     text = text.replace("$", "")
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "([{":
             depth += 1

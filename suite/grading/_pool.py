@@ -9,6 +9,7 @@ finish and collect grades as they complete.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import queue
@@ -168,10 +169,8 @@ class GraderPool:
         return _Worker(process, parent)
 
     def _stop_worker(self, worker: _Worker) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             worker.conn.send(None)
-        except (OSError, ValueError):
-            pass
         worker.process.join(timeout=2)
         if worker.process.is_alive():
             worker.process.kill()
@@ -208,7 +207,9 @@ class GraderPool:
         now = time.monotonic()
         for index, worker in enumerate(self._workers):
             if worker.task is not None and now >= worker.task[1]:
-                self._replace(index, worker, Grade(False, timed_out=True, error=f"grading took over {self.config.timeout_s:g}s"))
+                self._replace(
+                    index, worker, Grade(False, timed_out=True, error=f"grading took over {self.config.timeout_s:g}s")
+                )
 
     def _receive(self, index: int, worker: _Worker) -> None:
         try:

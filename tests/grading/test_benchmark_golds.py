@@ -68,9 +68,7 @@ def test_shuffled_golds_grade_wrong(rows: list[dict[str, Any]], pool: GraderPool
         if i == j or normalise(a["answer"]) == normalise(b["answer"]):
             continue  # the golds really are the same answer
         pairs.append((a, b, i))
-    grades = pool.grade_all(
-        (response_for(b, i), a["answer"], bool(a.get("is_multiple_answer"))) for a, b, i in pairs
-    )
+    grades = pool.grade_all((response_for(b, i), a["answer"], bool(a.get("is_multiple_answer"))) for a, b, i in pairs)
     wrongly_correct = [(a["answer"], b["answer"]) for (a, b, _), g in zip(pairs, grades, strict=True) if g.correct]
     assert len(pairs) > 1400
     print(f"{len(wrongly_correct)} of {len(pairs)} mismatched pairs graded correct: {wrongly_correct}")
@@ -93,7 +91,11 @@ def test_math_verify_alone_accepts_the_golds(rows: list[dict[str, Any]]) -> None
     for i, row in enumerate(rows):
         found = extract(response_for(row, i))
         result = _math_verify(
-            row["answer"], list(found.answers), found.region, found.how, bool(row.get("is_multiple_answer")),
+            row["answer"],
+            list(found.answers),
+            found.region,
+            found.how,
+            bool(row.get("is_multiple_answer")),
             GradingConfig(),
         )
         if not result.correct:

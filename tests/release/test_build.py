@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from suite._errors import SuiteError
-from suite.release import PAPER_POOL, build_release, verify_release
 from suite._latex import last_boxed
+from suite.release import PAPER_POOL, build_release, verify_release
 
 
 @pytest.fixture(scope="module")
