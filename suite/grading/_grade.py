@@ -65,25 +65,24 @@ class Grade:
         return cls(**value)
 
 
-def check_response(response: object) -> Grade | None:
-    """A final Grade for input that cannot be graded (non-text, empty), else None."""
+@dataclass(frozen=True)
+class NeedsMathVerify:
+    """What is left to do for an answer the cheap checks could not decide."""
+
+    answers: tuple[str, ...]
+    region: str
+    how: str
+
+
+def quick_grade(response: object, gold: str, multiple: bool = False) -> Grade | NeedsMathVerify:
+    """Every check that cannot hang: input checks, extraction and exact match.
+
+    Returns the final Grade, or what Math-Verify still has to compare.
+    """
     if not isinstance(response, str):
         return Grade(False, no_answer=True, error=f"response is {type(response).__name__}, not text")
     if not response.strip():
         return Grade(False, no_answer=True, truncated=True, error="response is empty")
-    return None
-
-
-def grade(response: object, gold: str, multiple: bool = False, config: GradingConfig | None = None) -> Grade:
-    """Grade ``response`` against ``gold``; ``multiple`` compares answer sets (OlympiadBench).
-
-    Never raises for bad input: every outcome is a Grade with a reason.
-    """
-    config = config or GradingConfig()
-    bad = check_response(response)
-    if bad is not None:
-        return bad
-    assert isinstance(response, str)
     found = extract(response)
     if found.truncated:
         return Grade(False, truncated=True, details={"how": "none"})
@@ -97,7 +96,18 @@ def grade(response: object, gold: str, multiple: bool = False, config: GradingCo
     if multiple and answers and len(answers) != len(split_top_level(gold)):
         # A set answer with the wrong number of elements is wrong, whatever Math-Verify's set relations say.
         return Grade(False, ", ".join(answers), "string_match", details={"how": found.how})
-    return _math_verify(gold, answers, found.region, found.how, multiple, config)
+    return NeedsMathVerify(tuple(answers), found.region, found.how)
+
+
+def grade(response: object, gold: str, multiple: bool = False, config: GradingConfig | None = None) -> Grade:
+    """Grade ``response`` against ``gold``; ``multiple`` compares answer sets (OlympiadBench).
+
+    Never raises for bad input: every outcome is a Grade with a reason.
+    """
+    first = quick_grade(response, gold, multiple)
+    if isinstance(first, Grade):
+        return first
+    return math_verify_grade(gold, first, multiple, config or GradingConfig())
 
 
 def _string_match(gold: str, answers: list[str], multiple: bool) -> bool:
@@ -120,10 +130,12 @@ def _for_math_verify(answer: str) -> str:
     return e_notation_to_latex(text)
 
 
-def _math_verify(gold: str, answers: list[str], region: str, how: str, multiple: bool, config: GradingConfig) -> Grade:
+def math_verify_grade(gold: str, pending: NeedsMathVerify, multiple: bool, config: GradingConfig) -> Grade:
+    """Compare with Math-Verify (gold first: ``verify`` is not symmetric)."""
     from math_verify import parse, verify
     from math_verify.errors import TimeoutException
 
+    answers, region, how = list(pending.answers), pending.region, pending.how
     # signal.alarm exists only on a main thread; elsewhere Math-Verify refuses to run with a timeout.
     on_main = threading.current_thread() is threading.main_thread()
     timeout = max(1, int(config.timeout_s)) if on_main else None

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from suite.grading._extract import THINK_END, answer_region
-from suite.grading._grade import Grade, GradingConfig, check_response, grade
+from suite.grading._grade import Grade, GradingConfig, NeedsMathVerify, math_verify_grade, quick_grade
 
 _READY = "ready"
 
@@ -36,9 +35,9 @@ def _worker_main(conn: Connection, config: GradingConfig) -> None:
         task = conn.recv()
         if task is None:
             return
-        task_id, response, gold, multiple = task
+        task_id, gold, pending, multiple = task
         try:
-            result = grade(response, gold, multiple, config)
+            result = math_verify_grade(gold, pending, multiple, config)
         except Exception as e:  # a grading bug must cost one answer, never the run
             result = Grade(False, error=f"grading failed: {type(e).__name__}: {e}"[:500])
         conn.send((task_id, result.to_json()))
@@ -65,7 +64,7 @@ class GraderPool:
             raise ValueError("a grader pool needs at least one worker")
         self.config = config or GradingConfig()
         self._context = multiprocessing.get_context("spawn")
-        self._inbox: deque[tuple[int, str, str, bool]] = deque()
+        self._inbox: deque[tuple[int, str, NeedsMathVerify, bool]] = deque()
         self._keys: dict[int, Hashable] = {}
         self._out: queue.Queue[tuple[Hashable, Grade]] = queue.Queue()
         self._lock = threading.Lock()
@@ -82,25 +81,23 @@ class GraderPool:
     # -- public API -------------------------------------------------------------------------------
 
     def submit(self, key: Hashable, response: object, gold: str, multiple: bool = False) -> None:
-        """Queue one answer for grading; inputs that need no worker are graded at once."""
+        """Queue one answer; what needs no Math-Verify (exact matches, bad input) is graded at once.
+
+        Only the extracted answers and the answer region travel to a worker, so a
+        10 MB response costs no more than a short one.
+        """
         with self._lock:
             if self._closing:
                 raise RuntimeError("the grader pool is closed")
             self._submitted += 1
-        immediate = check_response(response)
-        if immediate is None:
-            assert isinstance(response, str)
-            truncated, region = answer_region(response)
-            if truncated:
-                immediate = Grade(False, truncated=True, details={"how": "none"})
-        if immediate is not None:
-            self._out.put((key, immediate))
+        first = quick_grade(response, gold, multiple)
+        if isinstance(first, Grade):
+            self._out.put((key, first))
             return
         task_id = next(self._ids)
         with self._lock:
             self._keys[task_id] = key
-            # Only the answer region travels to the worker: a 10 MB response costs nothing.
-            self._inbox.append((task_id, THINK_END + region, gold, multiple))
+            self._inbox.append((task_id, gold, first, multiple))
         self._wake_w.send_bytes(b"1")
 
     @property

@@ -85,19 +85,13 @@ MATH_VERIFY_EXCEPTIONS = {
 def test_math_verify_alone_accepts_the_golds(rows: list[dict[str, Any]]) -> None:
     """Without the exact-match shortcut, Math-Verify itself must parse and accept (nearly) every gold."""
     from suite.grading._extract import extract
-    from suite.grading._grade import GradingConfig, _math_verify
+    from suite.grading._grade import GradingConfig, NeedsMathVerify, math_verify_grade
 
     rejected = set()
     for i, row in enumerate(rows):
         found = extract(response_for(row, i))
-        result = _math_verify(
-            row["answer"],
-            list(found.answers),
-            found.region,
-            found.how,
-            bool(row.get("is_multiple_answer")),
-            GradingConfig(),
-        )
+        pending = NeedsMathVerify(found.answers, found.region, found.how)
+        result = math_verify_grade(row["answer"], pending, bool(row.get("is_multiple_answer")), GradingConfig())
         if not result.correct:
             rejected.add(row["answer"])
     assert rejected == MATH_VERIFY_EXCEPTIONS
