@@ -1,0 +1,180 @@
+"""Optional LLM judge: re-checks answers Math-Verify marked wrong, through an OpenAI-compatible endpoint.
+
+The examiner compares the final answer with the gold answer without re-solving
+and ends with ``<judge>CORRECT</judge>`` or ``<judge>WRONG</judge>``. Verdicts
+are cached on disk by (judge model, prompt hash, problem, gold, answer), so a
+resumed or repeated run asks nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import random
+import re
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from suite._errors import SuiteError
+from suite.grading._grade import Grade
+
+Verdict = Literal["CORRECT", "WRONG", "UNPARSEABLE"]
+
+JUDGE_PROMPT = """You are an examiner checking a student's final answer to a math problem.
+Do not solve the problem yourself. Compare only the student's final answer with the reference answer:
+they are equivalent if they denote the same mathematical object (value, expression, set, interval,
+tuple, or text), allowing for different but equivalent notation, simplification, ordering of set
+elements, and units the problem did not ask for. A partial answer, an answer with extra wrong parts,
+or an approximation that the problem did not allow is WRONG.
+
+Problem:
+{problem}
+
+Reference answer:
+{gold}
+
+Student's final answer:
+{answer}
+
+Briefly state why, then end your reply with exactly one verdict tag:
+<judge>CORRECT</judge> or <judge>WRONG</judge>"""
+
+_VERDICT = re.compile(r"<judge>\s*(CORRECT|WRONG)\s*</judge>", re.IGNORECASE)
+
+
+def parse_verdict(text: str) -> Verdict:
+    """The last verdict tag in the judge's reply; anything else is UNPARSEABLE (and counts as wrong)."""
+    found = _VERDICT.findall(text or "")
+    return "CORRECT" if found and found[-1].upper() == "CORRECT" else "WRONG" if found else "UNPARSEABLE"
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    """Where the judge lives and how hard to try; recorded (without the key) in results."""
+
+    url: str
+    """Base URL of an OpenAI-compatible API, e.g. ``http://127.0.0.1:8000/v1``."""
+    model: str
+    """Model name the server knows the judge by."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """Environment variable holding the API key (optional for local servers)."""
+    concurrency: int = 8
+    """Requests in flight at once."""
+    max_retries: int = 5
+    """Retries on 429, 5xx and connection errors, with exponential backoff."""
+    request_timeout_s: float = 300.0
+    max_tokens: int = 1024
+    cache_dir: Path | None = None
+    """Where verdicts are cached; None: no cache."""
+    backoff_s: float = 1.0
+    """First retry delay; doubles each retry (with jitter), or follows Retry-After."""
+
+    @property
+    def prompt_sha256(self) -> str:
+        """sha256 of the examiner prompt template."""
+        return hashlib.sha256(JUDGE_PROMPT.encode()).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        """What results record about the judge."""
+        return {"judge_model": self.model, "judge_url": self.url, "judge_prompt_sha256": self.prompt_sha256}
+
+
+class Judge:
+    """Re-checks wrong, non-truncated grades with an LLM examiner."""
+
+    def __init__(self, config: JudgeConfig) -> None:
+        self.config = config
+        self._endpoint = config.url.rstrip("/") + "/chat/completions"
+
+    def verdict(self, problem: str, gold: str, answer: str) -> tuple[Verdict, str]:
+        """(verdict, raw reply) for one answer; cached on disk when a cache folder is set."""
+        key = hashlib.sha256(
+            json.dumps([self.config.model, self.config.prompt_sha256, problem, gold, answer]).encode()
+        ).hexdigest()
+        cached = self._cache_get(key)
+        if cached is not None:
+            return parse_verdict(cached), cached
+        reply = self._ask(JUDGE_PROMPT.format(problem=problem, gold=gold, answer=answer))
+        self._cache_put(key, reply)
+        return parse_verdict(reply), reply
+
+    def recheck(self, problem: str, gold: str, grade: Grade) -> Grade:
+        """The grade after the judge: only wrong, non-truncated answers with an answer are re-checked."""
+        if grade.correct or grade.truncated or not grade.answer:
+            return grade
+        try:
+            verdict, _ = self.verdict(problem, gold, grade.answer)
+        except SuiteError as e:
+            return dataclasses.replace(grade, error=f"judge unavailable: {e}"[:300])
+        if verdict == "CORRECT":
+            return dataclasses.replace(grade, correct=True, method="judge", judge_verdict=verdict)
+        return dataclasses.replace(grade, judge_verdict=verdict)
+
+    def recheck_all(self, items: list[tuple[str, str, Grade]]) -> list[Grade]:
+        """``recheck`` for many (problem, gold, grade) triples, ``concurrency`` at a time, in order."""
+        with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
+            return list(pool.map(lambda item: self.recheck(*item), items))
+
+    def _ask(self, prompt: str) -> str:
+        body = json.dumps(
+            {
+                "model": self.config.model,
+                "messages": [{"role": "user", "content": prompt}],
+                "temperature": 0.0,
+                "max_tokens": self.config.max_tokens,
+            }
+        ).encode()
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get(self.config.api_key_env)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        delay = self.config.backoff_s
+        for attempt in range(self.config.max_retries + 1):
+            request = urllib.request.Request(self._endpoint, data=body, headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=self.config.request_timeout_s) as response:
+                    payload = json.loads(response.read().decode("utf-8"))
+                return str(payload["choices"][0]["message"]["content"] or "")
+            except urllib.error.HTTPError as e:
+                if e.code != 429 and e.code < 500 or attempt == self.config.max_retries:
+                    raise SuiteError(
+                        f"judge {self._endpoint} answered HTTP {e.code}; check --judge-url, --judge-model and the API key."
+                    ) from None
+                retry_after = e.headers.get("Retry-After") if e.headers else None
+                wait = float(retry_after) if retry_after and retry_after.isdigit() else delay
+            except (urllib.error.URLError, OSError, json.JSONDecodeError, KeyError, IndexError) as e:
+                if attempt == self.config.max_retries:
+                    raise SuiteError(
+                        f"judge {self._endpoint} is unreachable or answered nonsense ({type(e).__name__}); "
+                        "check that the server is up."
+                    ) from None
+                wait = delay
+            time.sleep(wait * (1 + 0.25 * random.random()))
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def _cache_get(self, key: str) -> str | None:
+        if self.config.cache_dir is None:
+            return None
+        path = self.config.cache_dir / f"{key}.json"
+        try:
+            return str(json.loads(path.read_text(encoding="utf-8"))["reply"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def _cache_put(self, key: str, reply: str) -> None:
+        if self.config.cache_dir is None:
+            return
+        self.config.cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.config.cache_dir, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"model": self.config.model, "reply": reply}, f)
+        os.replace(tmp, self.config.cache_dir / f"{key}.json")
