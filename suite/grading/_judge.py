@@ -144,9 +144,10 @@ class Judge:
                     payload = json.loads(response.read().decode("utf-8"))
                 return str(payload["choices"][0]["message"]["content"] or "")
             except urllib.error.HTTPError as e:
-                if e.code != 429 and e.code < 500 or attempt == self.config.max_retries:
+                if (e.code != 429 and e.code < 500) or attempt == self.config.max_retries:
                     raise SuiteError(
-                        f"judge {self._endpoint} answered HTTP {e.code}; check --judge-url, --judge-model and the API key."
+                        f"judge {self._endpoint} answered HTTP {e.code}; "
+                        "check --judge-url, --judge-model and the API key."
                     ) from None
                 retry_after = e.headers.get("Retry-After") if e.headers else None
                 wait = float(retry_after) if retry_after and retry_after.isdigit() else delay
