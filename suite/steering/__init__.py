@@ -1,5 +1,6 @@
 """Steering: trajectory units, cutting, splicing, and the steered prompt (PROTOCOL.md)."""
 
+from suite.steering._prompt import SteeredPrompt, generation_prompt, opens_thinking, probe_template, steered_prompt
 from suite.steering._trajectory import (
     DEFAULT_TRANSITION,
     SteeredThinking,
@@ -14,12 +15,17 @@ from suite.steering._trajectory import (
 
 __all__ = [
     "DEFAULT_TRANSITION",
+    "SteeredPrompt",
     "SteeredThinking",
     "cut",
     "first_paragraph",
+    "generation_prompt",
     "guidability_steer",
+    "opens_thinking",
+    "probe_template",
     "recoverability_steer",
     "splice",
+    "steered_prompt",
     "unit_spans",
     "words",
 ]
