@@ -63,9 +63,12 @@ def item_score(per_item: Mapping[str, Sequence[bool]], seed: int, name: str) -> 
         draws.append(sum(c for c, _ in picked) / sum(n for _, n in picked))
     draws.sort()
     return Score(
-        round(value, 6), round(_percentile(draws, 0.025), 6), round(_percentile(draws, 0.975), 6),
-        len(items), sum(n for _, n in totals),
-    )  # fmt: skip
+        round(value, 6),
+        round(_percentile(draws, 0.025), 6),
+        round(_percentile(draws, 0.975), 6),
+        len(items),
+        sum(n for _, n in totals),
+    )
 
 
 def macro_score(per_group: Mapping[str, Mapping[str, Sequence[bool]]], seed: int, name: str) -> Score:
@@ -82,6 +85,9 @@ def macro_score(per_group: Mapping[str, Mapping[str, Sequence[bool]]], seed: int
     rng = random.Random(derive_seed(seed, "bootstrap", name))
     draws = sorted(macro([[t[rng.randrange(len(t))] for _ in t] for t in totals]) for _ in range(BOOTSTRAP_RESAMPLES))
     return Score(
-        round(macro(totals), 6), round(_percentile(draws, 0.025), 6), round(_percentile(draws, 0.975), 6),
-        sum(len(t) for t in totals), sum(n for t in totals for _, n in t),
-    )  # fmt: skip
+        round(macro(totals), 6),
+        round(_percentile(draws, 0.025), 6),
+        round(_percentile(draws, 0.975), 6),
+        sum(len(t) for t in totals),
+        sum(n for t in totals for _, n in t),
+    )

@@ -1,0 +1,81 @@
+"""The one small interface every generation backend implements (hf, vllm, openai)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+FinishReason = Literal["stop", "length"]
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """Sampling parameters shared by every request of a run (PROTOCOL.md: 0.6 / 0.95 / top-k off)."""
+
+    temperature: float = 0.6
+    top_p: float = 0.95
+    max_tokens: int = 32768
+    """Upper bound; each request also stops at the context length."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """``n`` samples continuing one prompt, with one seed (the n samples share a prefill)."""
+
+    key: str
+    """Unique id of this prompt within the run."""
+    prompt_ids: tuple[int, ...]
+    n: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One generated continuation."""
+
+    key: str
+    index: int
+    """Which of the request's ``n`` samples."""
+    text: str
+    """Decoded continuation (special tokens removed; ``<think>``/``</think>`` kept)."""
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: FinishReason
+
+
+class Backend(Protocol):
+    """A generation engine: token-id prompts in, completions out."""
+
+    name: str
+    context_length: int
+
+    def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Completion]:
+        """All ``n`` completions of every request (any order)."""
+        ...
+
+    def versions(self) -> dict[str, str]:
+        """Package versions that decide outputs (recorded in results)."""
+        ...
+
+    def close(self) -> None:
+        """Release the engine."""
+        ...
+
+
+def max_new_tokens(sampling: SamplingConfig, context_length: int, prompt_length: int) -> int:
+    """min(--max-tokens, context length - prompt length - 1), at least 1."""
+    return max(1, min(sampling.max_tokens, context_length - prompt_length - 1))
+
+
+def package_versions(*names: str) -> dict[str, str]:
+    """Installed versions of ``names`` (missing ones omitted)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found: dict[str, Any] = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found

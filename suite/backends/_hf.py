@@ -1,0 +1,93 @@
+"""transformers ``generate`` backend: batched with left padding, for CPUs and small GPUs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from suite.backends._base import Completion, Request, SamplingConfig, max_new_tokens, package_versions
+
+
+class HFBackend:
+    """Runs ``model.generate`` over batches of up to ``batch_size`` rows (one row per sample), left-padded.
+
+    Rows are batched in request order and each batch seeds torch with the seed of
+    its first request, so the same requests, seed and batch size give the same samples.
+    """
+
+    name = "hf"
+
+    def __init__(self, model: Any, tokenizer: Any, device: str = "cpu", batch_size: int = 32) -> None:
+        import torch
+
+        self.model = model.eval().to(device)
+        self.tokenizer = tokenizer
+        self.device = device
+        self.batch_size = batch_size
+        self.context_length = int(getattr(model.config, "max_position_embeddings", 32768))
+        self._torch = torch
+        eos = _as_list(model.generation_config.eos_token_id) + _as_list(tokenizer.eos_token_id)
+        self._eos = sorted(set(eos))
+        self._pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self._eos[0]
+
+    def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Completion]:
+        """Every request's ``n`` samples."""
+        rows = [(request, index) for request in requests for index in range(request.n)]
+        out: list[Completion] = []
+        for start in range(0, len(rows), self.batch_size):
+            out.extend(self._batch(rows[start : start + self.batch_size], sampling))
+        return out
+
+    def _batch(self, rows: list[tuple[Request, int]], sampling: SamplingConfig) -> list[Completion]:
+        torch = self._torch
+        width = max(len(r.prompt_ids) for r, _ in rows)
+        ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, (request, _) in enumerate(rows):
+            ids[i, width - len(request.prompt_ids) :] = torch.tensor(request.prompt_ids)
+            mask[i, width - len(request.prompt_ids) :] = 1
+        limits = [max_new_tokens(sampling, self.context_length, len(r.prompt_ids)) for r, _ in rows]
+        first, index = rows[0]
+        torch.manual_seed(first.seed + index)
+        sampled = sampling.temperature > 0
+        with torch.no_grad():
+            output = self.model.generate(
+                input_ids=ids.to(self.device),
+                attention_mask=mask.to(self.device),
+                do_sample=sampled,
+                temperature=sampling.temperature if sampled else None,
+                top_p=sampling.top_p if sampled else None,
+                top_k=0 if sampled else None,
+                max_new_tokens=max(limits),
+                eos_token_id=self._eos,
+                pad_token_id=self._pad,
+            )
+        completions = []
+        for i, (request, sample) in enumerate(rows):
+            tokens = output[i, width:].tolist()[: limits[i]]
+            stop = next((k for k, t in enumerate(tokens) if t in self._eos), None)
+            kept = tokens if stop is None else tokens[:stop]
+            completions.append(
+                Completion(
+                    request.key,
+                    sample,
+                    self.tokenizer.decode(kept, skip_special_tokens=True),
+                    len(request.prompt_ids),
+                    len(kept) + (stop is not None),
+                    "length" if stop is None else "stop",
+                )
+            )
+        return completions
+
+    def versions(self) -> dict[str, str]:
+        """Versions of torch, transformers and tokenizers."""
+        return package_versions("torch", "transformers", "tokenizers")
+
+    def close(self) -> None:
+        """Nothing to release beyond the model object."""
+
+
+def _as_list(value: Any) -> list[int]:
+    if value is None:
+        return []
+    return [int(v) for v in value] if isinstance(value, list | tuple) else [int(value)]
