@@ -73,6 +73,88 @@ def _print_release(release: object, headline: str) -> None:
     console.print(f"subsets: {subsets}\nguides: {guides}\n{headline}")
 
 
+def _fractions(text: str, flag: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise SuiteError(f"{flag} {text!r} must be comma-separated numbers, e.g. 0,0.2,0.4.") from None
+
+
+def _cmd_eval(args: argparse.Namespace) -> None:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from suite._summary import summary_tables
+    from suite.evaluation import EvalConfig, evaluate
+
+    engine_args = {}
+    for pair in args.engine_arg or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SuiteError(f"--engine-arg {pair!r} is not KEY=VALUE.")
+        engine_args[key] = value
+    config = EvalConfig(
+        model=args.model,
+        revision=args.revision,
+        backend=args.backend,
+        base_url=args.base_url,
+        tests=tuple(t.strip() for t in args.tests.split(",") if t.strip()),
+        samples=args.samples,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        max_tokens=args.max_tokens,
+        limit=args.limit,
+        benchmarks=tuple(args.benchmarks.split(",")) if args.benchmarks else None,
+        seed=args.seed,
+        distractor_fraction=args.distractor_fraction,
+        positions=_fractions(args.positions, "--positions"),
+        guide_fractions=_fractions(args.guide_fractions, "--guide-fractions"),
+        recoverability_continuations=args.recoverability_continuations,
+        keep_opening=args.keep_opening,
+        transition=args.transition.encode().decode("unicode_escape") if args.transition else EvalConfig.transition,
+        trust_remote_code=args.trust_remote_code,
+        engine_args=engine_args,
+        tensor_parallel_size=args.tensor_parallel_size,
+        data_parallel_size=args.data_parallel_size,
+        pipeline_parallel_size=args.pipeline_parallel_size,
+        judge_url=args.judge_url,
+        judge_model=args.judge_model,
+    )
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        tasks: dict[str, object] = {}
+        started = time.monotonic()
+
+        def progress(phase: str, done: int, total: int, tokens: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total, rate="")
+            rate = f"{tokens / max(1e-9, time.monotonic() - started):.0f} tok/s"
+            bar.update(tasks[phase], completed=done, total=total, rate=rate)  # type: ignore[arg-type]
+
+        result = evaluate(config, Path(args.release), Path(args.out), progress)
+    for table in summary_tables(result):
+        console.print(table)
+    for note in result["notes"]:
+        console.print(f"note: {note}")
+    console.print(f"bundle: {args.out} (validated)")
+
+
+def _cmd_validate(args: argparse.Namespace) -> None:
+    from suite._summary import summary_tables
+    from suite.evaluation import validate_bundle
+
+    result = validate_bundle(Path(args.bundle))
+    for table in summary_tables(result):
+        console.print(table)
+    console.print(f"{args.bundle}: valid; every metric recomputed from {result['samples']['count']} samples matches")
+
+
 def _cmd_tiny_reasoner(args: argparse.Namespace) -> None:
     from suite.tiny import TrainingConfig, ensure_reasoner
 
@@ -100,6 +182,40 @@ def build_parser() -> argparse.ArgumentParser:
     verify = release_commands.add_parser("verify", help="check a release's hashes, schema and references")
     verify.add_argument("release", help="release folder")
     verify.set_defaults(func=_cmd_release_verify)
+
+    ev = commands.add_parser("eval", help="run the twin tests on a model and write a result bundle")
+    ev.add_argument("model", help="Hugging Face model id or local model folder")
+    ev.add_argument("--revision", help="branch, tag or commit (resolved to a commit sha and recorded)")
+    ev.add_argument("--backend", default="hf", choices=["hf"], help="generation engine")
+    ev.add_argument("--base-url", help="OpenAI-compatible server (openai backend)")
+    ev.add_argument("--release", default="release", help="release folder (default: ./release)")
+    ev.add_argument("--tests", default="solo,recoverability,guidability")
+    ev.add_argument("--samples", type=int, default=8, help="solo samples per question")
+    ev.add_argument("--temperature", type=float, default=0.6)
+    ev.add_argument("--top-p", type=float, default=0.95)
+    ev.add_argument("--max-tokens", type=int, default=32768)
+    ev.add_argument("--limit", type=int, help="first N questions of each benchmark")
+    ev.add_argument("--benchmarks", help="comma-separated benchmarks of the release (default: all)")
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--out", required=True, help="bundle folder to write")
+    ev.add_argument("--distractor-fraction", type=float, default=0.2)
+    ev.add_argument("--positions", default="0,0.2,0.4,0.6,0.8")
+    ev.add_argument("--guide-fractions", default="0.2,0.4,0.6,0.8")
+    ev.add_argument("--recoverability-continuations", type=int, default=1)
+    ev.add_argument("--keep-opening", action="store_true", help="ablation: keep M's opening paragraph")
+    ev.add_argument("--transition", help="transition phrase (backslash escapes allowed)")
+    ev.add_argument("--trust-remote-code", action="store_true")
+    ev.add_argument("--engine-arg", action="append", metavar="KEY=VALUE")
+    ev.add_argument("--tensor-parallel-size", type=int, default=1)
+    ev.add_argument("--data-parallel-size", type=int, default=1)
+    ev.add_argument("--pipeline-parallel-size", type=int, default=1)
+    ev.add_argument("--judge-url")
+    ev.add_argument("--judge-model")
+    ev.set_defaults(func=_cmd_eval)
+
+    validate = commands.add_parser("validate", help="check a result bundle and recompute its metrics")
+    validate.add_argument("bundle")
+    validate.set_defaults(func=_cmd_validate)
 
     tiny = commands.add_parser("tiny-reasoner", help="train (or find in the cache) the tiny CPU reasoner")
     tiny.add_argument("--seed", type=int, default=0)

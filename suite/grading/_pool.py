@@ -32,7 +32,10 @@ def _worker_main(conn: Connection, config: GradingConfig) -> None:
 
     conn.send(_READY)
     while True:
-        task = conn.recv()
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the pool's process is gone: nothing left to do
+            return
         if task is None:
             return
         task_id, gold, pending, multiple = task

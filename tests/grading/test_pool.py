@@ -50,7 +50,10 @@ def test_a_worker_that_dies_costs_one_answer() -> None:
     with GraderPool(workers=1, config=GradingConfig(timeout_s=30)) as pool:
         pool.grade_all([(T + r"\boxed{1}", "1", False)])
         pool.submit("victim", HANG, "7")
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30
+        while pool._workers[0].task is None:  # wait until the worker has the task
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
         pid = pool._workers[0].process.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,138 @@
+"""Glue for ``suite eval``: load release and model, run the protocol, write and validate the bundle."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from suite import __version__
+from suite._errors import SuiteError
+from suite.backends._base import Backend
+from suite.evaluation._bundle import RESULT_FORMAT, RESULT_FORMAT_VERSION, validate_bundle, write_bundle
+from suite.evaluation._config import EvalConfig
+from suite.evaluation._metrics import compute_metrics
+from suite.evaluation._model import ModelSource, resolve_model
+from suite.evaluation._run import Progress, run_protocol, select_questions
+from suite.grading import GradingConfig, JudgeConfig
+from suite.release import load_release
+from suite.steering import positions_valid
+
+
+def check_config(config: EvalConfig) -> None:
+    """Refuse knobs that make no sense, with one sentence each."""
+    if not positions_valid(config.positions):
+        raise SuiteError(f"--positions {config.positions} must be distinct fractions within [0, 1].")
+    if not positions_valid(config.guide_fractions) or 0 in config.guide_fractions:
+        raise SuiteError(f"--guide-fractions {config.guide_fractions} must be distinct fractions within (0, 1].")
+    if not 0 < config.distractor_fraction <= 1:
+        raise SuiteError(f"--distractor-fraction {config.distractor_fraction} must be within (0, 1].")
+    if config.samples < 1:
+        raise SuiteError("--samples must be at least 1.")
+    unknown = [t for t in config.tests if t not in ("solo", "recoverability", "guidability")]
+    if unknown or "solo" not in config.tests:
+        raise SuiteError(
+            "--tests takes solo, recoverability, guidability; solo is always needed (the others start from it)."
+        )
+    if bool(config.judge_url) != bool(config.judge_model):
+        raise SuiteError("--judge-url and --judge-model go together; pass both or neither.")
+
+
+def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]:
+    """The backend and M's tokenizer."""
+    if config.backend != "hf":
+        raise SuiteError(f"--backend {config.backend} is not available in this version; use --backend hf.")
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError:
+        raise SuiteError(
+            "the hf backend needs torch and transformers: pip install 'off-trajectory-suite[hf]'."
+        ) from None
+    from suite.backends._hf import HFBackend
+
+    tokenizer = AutoTokenizer.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
+    cuda = torch.cuda.is_available()
+    model = AutoModelForCausalLM.from_pretrained(
+        source.path, trust_remote_code=config.trust_remote_code, dtype=torch.bfloat16 if cuda else torch.float32
+    )
+    return HFBackend(model, tokenizer, "cuda" if cuda else "cpu", config.hf_batch_size), tokenizer
+
+
+def evaluate(config: EvalConfig, release_dir: Path, out: Path, progress: Progress) -> dict[str, Any]:
+    """Run ``suite eval`` and return the validated ``result.json``."""
+    check_config(config)
+    started = time.monotonic()
+    release = load_release(release_dir)
+    questions = select_questions(release, config)
+    source = resolve_model(config.model, config.revision, config.trust_remote_code)
+    backend, tokenizer = make_backend(config, source)
+    try:
+        outcome = run_protocol(config, release, questions, tokenizer, backend, config.model, progress)
+    finally:
+        backend.close()
+    shared_size = len(release.subsets["recoverability_shared"].ids) if "recoverability_shared" in release.subsets else 0
+    judge = (
+        JudgeConfig(config.judge_url, config.judge_model).to_json() if config.judge_url and config.judge_model else None
+    )
+    result: dict[str, Any] = {
+        "format": RESULT_FORMAT,
+        "format_version": RESULT_FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "suite": {"version": __version__, **_git_state()},
+        "release": {"version": release.version, "manifest_sha256": release.manifest_sha256},
+        "model": {"id": config.model, "revision": source.revision, "kind": source.kind},
+        "backend": {"name": backend.name, "versions": backend.versions()},
+        "hardware": _hardware(),
+        "config": config.to_json(),
+        "sampling": {
+            "temperature": config.temperature,
+            "top_p": config.top_p,
+            "top_k": None,
+            "max_tokens": config.max_tokens,
+        },
+        "grading": GradingConfig(timeout_s=config.grading_timeout_s).to_json() | {"judge": judge},
+        "timing": {
+            "wall_s": round(time.monotonic() - started, 3),
+            "generate_s": round(outcome.generate_seconds, 3),
+            "prompt_tokens": sum(s.prompt_tokens for s in outcome.samples),
+            "completion_tokens": sum(s.completion_tokens for s in outcome.samples),
+        },
+        "items": {"questions": len(questions), "shared_recoverability": shared_size, **outcome.counts},
+        "notes": outcome.notes,
+        "metrics": compute_metrics(outcome.samples, config.seed, shared_size),
+    }
+    write_bundle(out, result, outcome.samples)
+    return validate_bundle(out)
+
+
+def _git_state() -> dict[str, Any]:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return {"git_commit": None, "git_dirty": None}
+    if commit.returncode != 0:
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": commit.stdout.strip(), "git_dirty": bool(status.stdout.strip())}
+
+
+def _hardware() -> dict[str, Any]:
+    gpus: list[str] = []
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except ImportError:
+        pass
+    return {
+        "gpus": gpus,
+        "cpu": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count() or 0,
+        "platform": platform.platform(),
+    }

@@ -1,0 +1,81 @@
+"""All metrics of a run, computed from its samples alone (the runner and ``suite validate`` share this).
+
+Proportions in [0, 1] with 95% bootstrap CIs over items; see README "Reading the metrics".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from suite.evaluation._config import cell
+from suite.evaluation._samples import Sample
+from suite.protocol import item_score, macro_score
+
+
+def compute_metrics(samples: Iterable[Sample], seed: int, shared_recoverability_size: int) -> dict[str, Any]:
+    """The ``metrics`` object of ``result.json``."""
+    solo: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    recov: dict[str, dict[str, dict[str, list[bool]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    guid: dict[str, dict[str, dict[str, dict[str, list[bool]]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    )
+    in_steer: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    seen_steers: set[tuple[Any, ...]] = set()
+    for s in samples:
+        ok = s.grade.correct
+        if s.test == "solo":
+            solo[s.benchmark][s.question_id].append(ok)
+        elif s.test == "recoverability":
+            assert s.subset is not None and s.position is not None
+            recov[s.subset][cell(s.position)][s.question_id].append(ok)
+        else:
+            group = "control" if s.test == "control" else str(s.subset)
+            assert s.fraction is not None and s.guide is not None
+            guid[group]["fraction"][cell(s.fraction)][s.question_id].append(ok)
+            guid[group]["guide"][s.guide][s.question_id].append(ok)
+            guid[group]["all"]["mean"][s.question_id].append(ok)
+            key = (group, s.question_id, s.guide, s.fraction)
+            if s.steer_contains_answer is not None and key not in seen_steers:
+                seen_steers.add(key)
+                in_steer[group][s.question_id].append(s.steer_contains_answer)
+    metrics: dict[str, Any] = {}
+    if solo:
+        metrics["solo"] = {
+            "per_benchmark": {b: item_score(q, seed, f"solo/{b}").to_json() for b, q in sorted(solo.items())},
+            "macro": macro_score(solo, seed, "solo/macro").to_json(),
+        }
+    if recov:
+        metrics["recoverability"] = {}
+        for subset, positions in sorted(recov.items()):
+            merged: dict[str, list[bool]] = defaultdict(list)
+            for per_item in positions.values():
+                for qid, outcomes in per_item.items():
+                    merged[qid].extend(outcomes)
+            entry: dict[str, Any] = {
+                "per_position": {
+                    p: item_score(q, seed, f"recoverability/{subset}/{p}").to_json()
+                    for p, q in sorted(positions.items(), key=lambda kv: float(kv[0]))
+                },
+                "mean": item_score(merged, seed, f"recoverability/{subset}/mean").to_json(),
+            }
+            if subset == "shared":
+                entry["coverage"] = {"covered": len(merged), "total": shared_recoverability_size}
+            metrics["recoverability"][subset] = entry
+    if guid:
+        metrics["guidability"] = {}
+        for group, parts in sorted(guid.items()):
+            metrics["guidability"][group] = {
+                "per_fraction": {
+                    f: item_score(q, seed, f"guidability/{group}/{f}").to_json()
+                    for f, q in sorted(parts["fraction"].items(), key=lambda kv: float(kv[0]))
+                },
+                "per_guide": {
+                    g: item_score(q, seed, f"guidability/{group}/{g}").to_json()
+                    for g, q in sorted(parts["guide"].items())
+                },
+                "mean": item_score(parts["all"]["mean"], seed, f"guidability/{group}/mean").to_json(),
+                "answer_in_steer": item_score(in_steer[group], seed, f"guidability/{group}/answer_in_steer").to_json(),
+            }
+    return metrics

@@ -1,0 +1,56 @@
+"""One record per generation: what was asked, what came back, how it was graded."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from suite.grading import Grade
+
+Test = Literal["solo", "recoverability", "guidability", "control"]
+Subset = Literal["individual", "shared"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One generation of a run (a line of ``samples.jsonl.gz``)."""
+
+    test: Test
+    question_id: str
+    benchmark: str
+    sample: int
+    """Index among the request's ``n`` samples."""
+    seed: int
+    prompt_sha256: str
+    completion: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+    grade: Grade
+    subset: Subset | None = None
+    """Which item subset (recoverability/guidability); None for solo and control."""
+    position: float | None = None
+    """Recoverability insertion position m."""
+    fraction: float | None = None
+    """Guidability steer fraction n."""
+    guide: str | None = None
+    distractor_question_id: str | None = None
+    own_sample: int | None = None
+    """Which solo sample was M's own trajectory r_og (recoverability)."""
+    steer_own: str | None = None
+    """The steered thinking's parts: own prefix, transition, steer."""
+    steer_transition: str | None = None
+    steer_text: str | None = None
+    steer_contains_answer: bool | None = None
+    """Guidability: the steer itself already states the gold answer."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON line."""
+        value = asdict(self)
+        value["grade"] = self.grade.to_json()
+        return value
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Sample:
+        """Inverse of ``to_json``."""
+        return cls(**{**value, "grade": Grade.from_json(value["grade"])})
