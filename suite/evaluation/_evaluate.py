@@ -43,8 +43,23 @@ def check_config(config: EvalConfig) -> None:
 
 def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]:
     """The backend and M's tokenizer."""
+    if config.backend == "vllm":
+        from transformers import AutoTokenizer
+
+        from suite.backends._vllm import VLLMBackend
+
+        backend = VLLMBackend(
+            source.path,
+            config.seed,
+            config.trust_remote_code,
+            config.tensor_parallel_size,
+            config.pipeline_parallel_size,
+            config.data_parallel_size,
+            config.engine_args,
+        )
+        return backend, AutoTokenizer.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
     if config.backend != "hf":
-        raise SuiteError(f"--backend {config.backend} is not available in this version; use --backend hf.")
+        raise SuiteError(f"--backend {config.backend} is not available in this version; use hf or vllm.")
     try:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer

