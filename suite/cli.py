@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("eval", help="run the twin tests on a model and write a result bundle")
     ev.add_argument("model", help="Hugging Face model id or local model folder")
     ev.add_argument("--revision", help="branch, tag or commit (resolved to a commit sha and recorded)")
-    ev.add_argument("--backend", default="hf", choices=["hf", "vllm"], help="generation engine")
+    ev.add_argument("--backend", default="hf", choices=["hf", "vllm", "openai"], help="generation engine")
     ev.add_argument("--base-url", help="OpenAI-compatible server (openai backend)")
     ev.add_argument("--release", default="release", help="release folder (default: ./release)")
     ev.add_argument("--tests", default="solo,recoverability,guidability")

@@ -58,8 +58,19 @@ def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]
             config.engine_args,
         )
         return backend, AutoTokenizer.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
+    if config.backend == "openai":
+        from transformers import AutoConfig, AutoTokenizer
+
+        from suite.backends._openai import OpenAIBackend
+
+        if not config.base_url:
+            raise SuiteError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
+        tokenizer = AutoTokenizer.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
+        model_config = AutoConfig.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
+        context = int(getattr(model_config, "max_position_embeddings", 32768))
+        return OpenAIBackend(config.base_url, config.model, tokenizer, context), tokenizer
     if config.backend != "hf":
-        raise SuiteError(f"--backend {config.backend} is not available in this version; use hf or vllm.")
+        raise SuiteError(f"--backend {config.backend} is unknown; use hf, vllm or openai.")
     try:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -12,18 +12,15 @@ import dataclasses
 import hashlib
 import json
 import os
-import random
 import re
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from suite._errors import SuiteError
+from suite._http import post_json
 from suite.grading._grade import Grade
 
 Verdict = Literal["CORRECT", "WRONG", "UNPARSEABLE"]
@@ -124,43 +121,27 @@ class Judge:
             return list(pool.map(lambda item: self.recheck(*item), items))
 
     def _ask(self, prompt: str) -> str:
-        body = json.dumps(
-            {
-                "model": self.config.model,
-                "messages": [{"role": "user", "content": prompt}],
-                "temperature": 0.0,
-                "max_tokens": self.config.max_tokens,
-            }
-        ).encode()
-        headers = {"Content-Type": "application/json"}
-        key = os.environ.get(self.config.api_key_env)
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        delay = self.config.backoff_s
-        for attempt in range(self.config.max_retries + 1):
-            request = urllib.request.Request(self._endpoint, data=body, headers=headers, method="POST")
-            try:
-                with urllib.request.urlopen(request, timeout=self.config.request_timeout_s) as response:
-                    payload = json.loads(response.read().decode("utf-8"))
-                return str(payload["choices"][0]["message"]["content"] or "")
-            except urllib.error.HTTPError as e:
-                if (e.code != 429 and e.code < 500) or attempt == self.config.max_retries:
-                    raise SuiteError(
-                        f"judge {self._endpoint} answered HTTP {e.code}; "
-                        "check --judge-url, --judge-model and the API key."
-                    ) from None
-                retry_after = e.headers.get("Retry-After") if e.headers else None
-                wait = float(retry_after) if retry_after and retry_after.isdigit() else delay
-            except (urllib.error.URLError, OSError, json.JSONDecodeError, KeyError, IndexError) as e:
-                if attempt == self.config.max_retries:
-                    raise SuiteError(
-                        f"judge {self._endpoint} is unreachable or answered nonsense ({type(e).__name__}); "
-                        "check that the server is up."
-                    ) from None
-                wait = delay
-            time.sleep(wait * (1 + 0.25 * random.random()))
-            delay *= 2
-        raise AssertionError("unreachable")
+        body = {
+            "model": self.config.model,
+            "messages": [{"role": "user", "content": prompt}],
+            "temperature": 0.0,
+            "max_tokens": self.config.max_tokens,
+        }
+        reply = post_json(
+            self._endpoint,
+            body,
+            self.config.api_key_env,
+            self.config.max_retries,
+            self.config.backoff_s,
+            self.config.request_timeout_s,
+            what="judge",
+        )
+        try:
+            return str(reply["choices"][0]["message"]["content"] or "")
+        except (KeyError, IndexError, TypeError):
+            raise SuiteError(
+                f"judge {self._endpoint} answered without choices; is it a chat completions API?"
+            ) from None
 
     def _cache_get(self, key: str) -> str | None:
         if self.config.cache_dir is None:
