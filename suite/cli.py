@@ -29,7 +29,7 @@ def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, Path]:
 
 
 def _cmd_release_build(args: argparse.Namespace) -> None:
-    from suite.release import PAPER_POOL, build_release, verify_release
+    from suite.release import PAPER_POOL, RELEASE_VERSION, build_release, verify_release
 
     benchmarks = [b.strip() for b in args.benchmarks.split(",") if b.strip()] if args.benchmarks else list(PAPER_POOL)
     start = time.monotonic()
@@ -37,13 +37,21 @@ def _cmd_release_build(args: argparse.Namespace) -> None:
         args.source,
         Path(args.out),
         benchmarks=benchmarks,
-        version=args.version,
+        version=args.version or RELEASE_VERSION,
         force=args.force,
         subsets=_pairs(args.subset, "--subset"),
         guides=_pairs(args.guide, "--guide"),
     )
     release = verify_release(out)
     _print_release(release, f"built {out} in {time.monotonic() - start:.2f}s")
+
+
+def _cmd_release_add_guide(args: argparse.Namespace) -> None:
+    from suite.evaluation._add_guide import add_guide
+    from suite.release import verify_release
+
+    out = add_guide(Path(args.release), Path(args.run), args.name, Path(args.out), args.version)
+    _print_release(verify_release(out), f"wrote {out} with guide {args.name!r}")
 
 
 def _cmd_release_verify(args: argparse.Namespace) -> None:
@@ -179,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--subset", action="append", metavar="NAME=FILE", help="frozen id list (one id a line)")
     build.add_argument("--guide", action="append", metavar="NAME=FILE", help="guide trajectories (JSON Lines)")
     build.set_defaults(func=_cmd_release_build)
+    add = release_commands.add_parser("add-guide", help="turn a guide model's solo run into a guide steer set")
+    add.add_argument("release", help="the release the guide model was run on")
+    add.add_argument("run", help="the guide model's result bundle (suite eval --tests solo)")
+    add.add_argument("--name", required=True, help="guide name, e.g. deepseek-r1")
+    add.add_argument("--out", required=True, help="folder of the new release")
+    add.add_argument("--version", default=None, dest="version", help="new release version (default: next minor)")
+    add.set_defaults(func=_cmd_release_add_guide)
     verify = release_commands.add_parser("verify", help="check a release's hashes, schema and references")
     verify.add_argument("release", help="release folder")
     verify.set_defaults(func=_cmd_release_verify)
@@ -226,10 +241,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print one sentence and exit 2."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "version", "") is None:
-        from suite.release import RELEASE_VERSION
-
-        args.version = RELEASE_VERSION
     try:
         args.func(args)
     except SuiteError as e:

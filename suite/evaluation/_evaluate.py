@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -88,9 +89,34 @@ def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]
     return HFBackend(model, tokenizer, "cuda" if cuda else "cpu", config.hf_batch_size), tokenizer
 
 
+def check_output(out: Path, config: EvalConfig) -> None:
+    """Refuse an output folder that holds something else, or a run with a different configuration."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise SuiteError(f"--out {out} is a file; pass a folder for the result bundle.")
+    if not any(out.iterdir()):
+        return
+    previous = out / "result.json"
+    if not previous.is_file():
+        raise SuiteError(f"--out {out} is not empty and holds no result bundle; choose another folder.")
+    try:
+        recorded = json.loads(previous.read_text(encoding="utf-8"))["config"]
+    except (ValueError, KeyError, TypeError):
+        raise SuiteError(f"{previous} is unreadable; remove {out} or choose another --out.") from None
+    current = config.to_json()
+    for knob in sorted(set(recorded) | set(current)):
+        if recorded.get(knob) != current.get(knob):
+            raise SuiteError(
+                f"--out {out} holds a run with a different {knob} ({recorded.get(knob)!r}, now {current.get(knob)!r}); "
+                "use another --out or the same configuration."
+            )
+
+
 def evaluate(config: EvalConfig, release_dir: Path, out: Path, progress: Progress) -> dict[str, Any]:
     """Run ``suite eval`` and return the validated ``result.json``."""
     check_config(config)
+    check_output(out, config)
     started = time.monotonic()
     release = load_release(release_dir)
     questions = select_questions(release, config)

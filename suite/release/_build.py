@@ -84,14 +84,14 @@ def build_release(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
     try:
-        _write_jsonl(tmp / "questions.jsonl", [q.to_json() for q in questions])
+        write_jsonl(tmp / "questions.jsonl", [q.to_json() for q in questions])
         (tmp / "subsets").mkdir()
         for subset in subset_records:
             _write_json(tmp / "subsets" / f"{subset.name}.json", subset.to_json())
         for name, trajectories in guide_records.items():
             rel = f"steers/guides/{name}.jsonl"
             (tmp / "steers" / "guides").mkdir(parents=True, exist_ok=True)
-            _write_jsonl(tmp / rel, [t.to_json() for t in trajectories])
+            write_jsonl(tmp / rel, [t.to_json() for t in trajectories])
             manifest["guides"].append(
                 {
                     "name": name,
@@ -194,7 +194,7 @@ def _read_guide(name: str, path: Path, known_ids: set[str]) -> list[GuideTraject
     return trajectories
 
 
-def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as f:
         f.writelines(dump_jsonl_line(row) for row in rows)
         f.flush()

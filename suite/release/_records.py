@@ -55,7 +55,7 @@ class GuideTrajectory:
     correct: bool
     """Whether the final answer was graded correct against the gold answer."""
     num_tokens: int
-    """Length of ``thinking`` in the guide's tokens."""
+    """Tokens the guide generated for this trajectory (its whole completion)."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object written to ``steers/guides/<guide>.jsonl``."""

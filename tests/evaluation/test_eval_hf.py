@@ -126,3 +126,23 @@ def test_unknown_model_and_bad_release(arith_release: Path, tmp_path: Path) -> N
     assert result.returncode == 2 and "no-such-org/no-such-model" in result.stderr and "Traceback" not in result.stderr
     result = run_suite("eval", "x", "--release", str(tmp_path / "missing"), "--out", str(tmp_path / "b"))
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_out_holding_another_configuration_is_refused(bundle: Path, arith_release: Path, tiny_reasoner: Path) -> None:
+    result = run_suite("eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(bundle), "--seed", "7")
+    assert result.returncode == 2
+    assert "holds a run with a different max_tokens" in result.stderr or "different seed" in result.stderr
+
+
+def test_add_guide_makes_a_new_release_version(bundle: Path, arith_release: Path, tmp_path: Path) -> None:
+    out = tmp_path / "with-guide"
+    result = run_suite("release", "add-guide", str(arith_release), str(bundle), "--name", "tiny", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["release_version"] == "1.1.0"
+    assert [g["name"] for g in manifest["guides"]] == ["oracle", "tiny"]
+    rows = [json.loads(line) for line in (out / "steers" / "guides" / "tiny.jsonl").read_text().splitlines()]
+    assert rows and all(r["correct"] and "</think>" not in r["thinking"] for r in rows)
+    assert run_suite("release", "verify", str(out)).returncode == 0
+    again = run_suite("release", "add-guide", str(out), str(bundle), "--name", "tiny2", "--out", str(tmp_path / "x"))
+    assert again.returncode == 2 and "not on" in again.stderr  # the bundle was run on the original release
