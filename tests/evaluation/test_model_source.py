@@ -1,0 +1,52 @@
+"""Model ids: a Hub id resolves to the commit sha of its snapshot (a Hub-shaped cache stands in for the Hub)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from tests.test_cli import run_suite
+
+SHA = "89abcdef0123456789abcdef0123456789abcdef"
+
+
+def test_hub_id_is_resolved_to_a_commit_sha(tiny_reasoner: Path, arith_release: Path, tmp_path: Path) -> None:
+    snapshot = tmp_path / "hf" / "hub" / "models--suite-tests--tiny-reasoner" / "snapshots" / SHA
+    shutil.copytree(tiny_reasoner, snapshot)
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text(SHA)
+    env = os.environ | {"HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
+    out = tmp_path / "run"
+    result = run_suite(
+        "eval",
+        "suite-tests/tiny-reasoner",
+        "--release",
+        str(arith_release),
+        "--out",
+        str(out),
+        "--tests",
+        "solo",
+        "--limit",
+        "2",
+        "--max-tokens",
+        "300",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    model = json.loads((out / "result.json").read_text())["model"]
+    assert model == {"id": "suite-tests/tiny-reasoner", "revision": SHA, "kind": "hub"}
+
+    missing = run_suite(
+        "eval", "suite-tests/absent", "--release", str(arith_release), "--out", str(tmp_path / "b"), env=env
+    )
+    assert missing.returncode == 2 and "no network and no copy in the Hugging Face cache" in missing.stderr
+
+
+def test_remote_code_needs_consent(tiny_reasoner: Path, arith_release: Path, tmp_path: Path) -> None:
+    model = Path(shutil.copytree(tiny_reasoner, tmp_path / "custom"))
+    config = json.loads((model / "config.json").read_text())
+    (model / "config.json").write_text(json.dumps(config | {"auto_map": {"AutoModelForCausalLM": "m.Model"}}))
+    result = run_suite("eval", str(model), "--release", str(arith_release), "--out", str(tmp_path / "b"))
+    assert result.returncode == 2 and "--trust-remote-code" in result.stderr
