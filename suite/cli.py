@@ -89,9 +89,6 @@ def _fractions(text: str, flag: str) -> tuple[float, ...]:
 
 
 def _cmd_eval(args: argparse.Namespace) -> None:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    from suite._summary import summary_tables
     from suite.evaluation import EvalConfig, evaluate
 
     engine_args = {}
@@ -127,7 +124,17 @@ def _cmd_eval(args: argparse.Namespace) -> None:
         judge_url=args.judge_url,
         judge_model=args.judge_model,
     )
-    with Progress(
+    bar, progress = _progress_bar()
+    with bar:  # type: ignore[attr-defined]
+        result = evaluate(config, Path(args.release), Path(args.out), progress)  # type: ignore[arg-type]
+    _print_result(result, args.out)
+
+
+def _progress_bar() -> tuple[object, object]:
+    """A rich progress bar and the callback the runner reports to."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
@@ -135,22 +142,40 @@ def _cmd_eval(args: argparse.Namespace) -> None:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
-    ) as bar:
-        tasks: dict[str, object] = {}
-        started = time.monotonic()
+    )
+    tasks: dict[str, object] = {}
+    started = time.monotonic()
 
-        def progress(phase: str, done: int, total: int, tokens: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total, rate="")
-            rate = f"{tokens / max(1e-9, time.monotonic() - started):.0f} tok/s"
-            bar.update(tasks[phase], completed=done, total=total, rate=rate)  # type: ignore[arg-type]
+    def progress(phase: str, done: int, total: int, tokens: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(phase, total=total, rate="")
+        rate = f"{tokens / max(1e-9, time.monotonic() - started):.0f} tok/s"
+        bar.update(tasks[phase], completed=done, total=total, rate=rate)  # type: ignore[arg-type]
 
-        result = evaluate(config, Path(args.release), Path(args.out), progress)
+    return bar, progress
+
+
+def _print_result(result: dict[str, object], where: str) -> None:
+    from suite._summary import summary_tables
+
     for table in summary_tables(result):
         console.print(table)
-    for note in result["notes"]:
+    for note in result["notes"]:  # type: ignore[attr-defined]
         console.print(f"note: {note}")
-    console.print(f"bundle: {args.out} (validated)")
+    console.print(f"bundle: {where} (validated)")
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    from suite._demo import run_demo
+
+    out = Path(args.out)
+    console.print("suite demo: tiny reasoner on CPU (trained on first use, about 3 minutes on 2 cores)")
+    bar, progress = _progress_bar()
+    with bar:  # type: ignore[attr-defined]
+        benchmarks = tuple(args.benchmarks.split(",")) if args.benchmarks else None
+        source = Path(args.source) if args.source else None
+        result = run_demo(out, progress, args.questions, source, benchmarks)  # type: ignore[arg-type]
+    _print_result(result, str(out / "bundle"))
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
@@ -197,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify = release_commands.add_parser("verify", help="check a release's hashes, schema and references")
     verify.add_argument("release", help="release folder")
     verify.set_defaults(func=_cmd_release_verify)
+
+    demo = commands.add_parser("demo", help="the whole pipeline on CPU with the tiny reasoner (no GPU, no network)")
+    demo.add_argument("--out", default="demo", help="folder for the release and the bundle (default: ./demo)")
+    demo.add_argument("--questions", type=int, default=24, help="questions to evaluate")
+    demo.add_argument("--source", help="build the release from this mirror folder instead of generated questions")
+    demo.add_argument("--benchmarks", help="with --source: which benchmark files to use")
+    demo.set_defaults(func=_cmd_demo)
 
     ev = commands.add_parser("eval", help="run the twin tests on a model and write a result bundle")
     ev.add_argument("model", help="Hugging Face model id or local model folder")

@@ -6,11 +6,13 @@ Nothing here downloads anything; everything is built from a seed on CPU.
 from suite.tiny._arithmetic import ArithmeticProblem, arithmetic_problems, final_answer_text, make_problem
 from suite.tiny._model import build_random_model, save_random_model
 from suite.tiny._reasoner import TrainingConfig, cache_root, ensure_reasoner, train_reasoner
+from suite.tiny._release import ORACLE, write_arithmetic_source
 from suite.tiny._templates import CHAT_TEMPLATES
 from suite.tiny._tokenizer import build_tokenizer
 
 __all__ = [
     "CHAT_TEMPLATES",
+    "ORACLE",
     "ArithmeticProblem",
     "TrainingConfig",
     "arithmetic_problems",
@@ -22,4 +24,5 @@ __all__ = [
     "make_problem",
     "save_random_model",
     "train_reasoner",
+    "write_arithmetic_source",
 ]

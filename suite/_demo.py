@@ -1,0 +1,47 @@
+"""``suite demo``: the whole pipeline on CPU with the tiny trained reasoner, no GPU, network or Hub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from suite.evaluation import EvalConfig, evaluate
+from suite.evaluation._run import Progress
+from suite.release import build_release
+from suite.tiny import ensure_reasoner, write_arithmetic_source
+
+
+def run_demo(
+    out: Path,
+    progress: Progress,
+    questions: int = 24,
+    source: Path | None = None,
+    benchmarks: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """Train or load the tiny reasoner, build a small release, run ``suite eval`` (hf), validate.
+
+    ``source``: build the release from this mirror folder instead of the built-in generated
+    arithmetic questions (then ``benchmarks`` picks which of its files).
+    """
+    reasoner = ensure_reasoner(log=True)
+    release = out / "release"
+    if source is None:
+        files = write_arithmetic_source(out / "source", questions=questions)
+        build_release(
+            str(files["source"]),
+            release,
+            benchmarks=["arith"],
+            force=True,
+            subsets={"recoverability_shared": files["shared"], "guidability_shared": files["shared"]},
+            guides={"oracle": files["guide"]},
+        )
+        config = EvalConfig(model=str(reasoner), max_tokens=400)
+    else:
+        build_release(str(source), release, benchmarks=list(benchmarks or ()) or ["arith"], force=True)
+        config = EvalConfig(model=str(reasoner), max_tokens=400, limit=questions)
+    bundle = out / "bundle"
+    if bundle.exists():
+        import shutil
+
+        shutil.rmtree(bundle)  # the demo always starts fresh
+    return evaluate(config, release, bundle, progress)
