@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from suite import __version__
@@ -125,15 +127,13 @@ def _cmd_eval(args: argparse.Namespace) -> None:
         judge_model=args.judge_model,
     )
     bar, progress = _progress_bar()
-    with bar:  # type: ignore[attr-defined]
-        result = evaluate(config, Path(args.release), Path(args.out), progress)  # type: ignore[arg-type]
+    with bar:
+        result = evaluate(config, Path(args.release), Path(args.out), progress)
     _print_result(result, args.out)
 
 
-def _progress_bar() -> tuple[object, object]:
+def _progress_bar() -> tuple[Progress, Callable[[str, int, int, int], None]]:
     """A rich progress bar and the callback the runner reports to."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -143,24 +143,24 @@ def _progress_bar() -> tuple[object, object]:
         TimeRemainingColumn(),
         console=console,
     )
-    tasks: dict[str, object] = {}
+    tasks: dict[str, TaskID] = {}
     started = time.monotonic()
 
     def progress(phase: str, done: int, total: int, tokens: int) -> None:
         if phase not in tasks:
             tasks[phase] = bar.add_task(phase, total=total, rate="")
         rate = f"{tokens / max(1e-9, time.monotonic() - started):.0f} tok/s"
-        bar.update(tasks[phase], completed=done, total=total, rate=rate)  # type: ignore[arg-type]
+        bar.update(tasks[phase], completed=done, total=total, rate=rate)
 
     return bar, progress
 
 
-def _print_result(result: dict[str, object], where: str) -> None:
+def _print_result(result: dict[str, Any], where: str) -> None:
     from suite._summary import summary_tables
 
     for table in summary_tables(result):
         console.print(table)
-    for note in result["notes"]:  # type: ignore[attr-defined]
+    for note in result["notes"]:
         console.print(f"note: {note}")
     console.print(f"bundle: {where} (validated)")
 
@@ -171,10 +171,10 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     out = Path(args.out)
     console.print("suite demo: tiny reasoner on CPU (trained on first use, about 3 minutes on 2 cores)")
     bar, progress = _progress_bar()
-    with bar:  # type: ignore[attr-defined]
+    with bar:
         benchmarks = tuple(args.benchmarks.split(",")) if args.benchmarks else None
         source = Path(args.source) if args.source else None
-        result = run_demo(out, progress, args.questions, source, benchmarks)  # type: ignore[arg-type]
+        result = run_demo(out, progress, args.questions, source, benchmarks)
     _print_result(result, str(out / "bundle"))
 
 
