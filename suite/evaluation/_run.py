@@ -108,13 +108,15 @@ def run_protocol(
                     )
                 progress(phase, min(start + len(chunk), len(jobs)), len(jobs), tokens)
             graded = dict(pool.results())
-            out = []
-            for i, s in enumerate(done):
-                g = graded[i]
-                if judge is not None:
-                    g = judge.recheck(by_id[s.question_id].problem, by_id[s.question_id].answer, g)
-                out.append(replace(s, grade=g))
-            return out
+            grades = [graded[i] for i in range(len(done))]
+            if judge is not None:  # re-checks only wrong, complete answers, `concurrency` at a time
+                grades = judge.recheck_all(
+                    [
+                        (by_id[s.question_id].problem, by_id[s.question_id].answer, g)
+                        for s, g in zip(done, grades, strict=True)
+                    ]
+                )
+            return [replace(s, grade=g) for s, g in zip(done, grades, strict=True)]
 
         def job(key: str, q: Question, n: int, test: Test, thinking: SteeredThinking | None, **fields: Any) -> Job:
             prompt = steered_prompt(tokenizer, q.problem, thinking.text if thinking else "")

@@ -51,3 +51,36 @@ def test_server_down_is_one_sentence(arith_release: Path, tiny_reasoner: Path, t
     )
     assert result.returncode == 2 and "is down or not OpenAI-compatible" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_eval_with_a_judge(vllm_server: str, arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:
+    out = tmp_path / "judged"
+    result = run_suite(
+        "eval",
+        str(tiny_reasoner),
+        "--release",
+        str(arith_release),
+        "--out",
+        str(out),
+        "--tests",
+        "solo",
+        "--limit",
+        "6",
+        "--max-tokens",
+        "400",
+        "--judge-url",
+        vllm_server,
+        "--judge-model",
+        "tiny",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert run_suite("validate", str(out)).returncode == 0
+    report = json.loads((out / "result.json").read_text())
+    assert report["grading"]["judge"]["judge_model"] == "tiny"
+    import gzip
+
+    with gzip.open(out / "samples.jsonl.gz", "rt") as f:
+        grades = [json.loads(line)["grade"] for line in f]
+    rechecked = [g for g in grades if g["judge_verdict"] is not None]
+    assert rechecked and all(not g["truncated"] and g["answer"] for g in rechecked)
+    assert all(g["judge_verdict"] is None for g in grades if g["method"] == "string_match" and g["correct"])
