@@ -186,11 +186,19 @@ def run_protocol(
                             config.keep_opening,
                             length,
                         )
-                        jobs.append(job(
-                            f"recoverability/{subset}/{qid}/{m:g}", question[qid], config.recoverability_continuations,
-                            "recoverability", thinking, subset=subset, position=m,
-                            distractor_question_id=distractor.question_id, own_sample=own,
-                        ))  # fmt: skip
+                        jobs.append(
+                            job(
+                                f"recoverability/{subset}/{qid}/{m:g}",
+                                question[qid],
+                                config.recoverability_continuations,
+                                "recoverability",
+                                thinking,
+                                subset=subset,
+                                position=m,
+                                distractor_question_id=distractor.question_id,
+                                own_sample=own,
+                            )
+                        )
             samples.extend(run("recoverability", jobs))
 
         if "guidability" in config.tests:
@@ -214,13 +222,22 @@ def run_protocol(
                             continue
                         for f in config.guide_fractions:
                             thinking = guidability_steer(steers[qid].thinking, f, length)
-                            contains = grade("</think>" + thinking.steer, question[qid].answer,
-                                             question[qid].is_multiple_answer).correct  # fmt: skip
-                            jobs.append(job(
-                                f"{test}/{kind or 'control'}/{qid}/{name}/{f:g}", question[qid],
-                                config.guidability_continuations, test, thinking, subset=kind, fraction=f,
-                                guide=name, steer_contains_answer=contains,
-                            ))  # fmt: skip
+                            contains = grade(
+                                "</think>" + thinking.steer, question[qid].answer, question[qid].is_multiple_answer
+                            ).correct
+                            jobs.append(
+                                job(
+                                    f"{test}/{kind or 'control'}/{qid}/{name}/{f:g}",
+                                    question[qid],
+                                    config.guidability_continuations,
+                                    test,
+                                    thinking,
+                                    subset=kind,
+                                    fraction=f,
+                                    guide=name,
+                                    steer_contains_answer=contains,
+                                )
+                            )
             samples.extend(run("guidability", jobs))
     return RunOutcome(samples, notes, clock["generate"], counts)
 
