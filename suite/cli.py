@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -127,12 +128,23 @@ def _cmd_eval(args: argparse.Namespace) -> None:
         judge_model=args.judge_model,
     )
     bar, progress = _progress_bar()
-    with bar:
-        result = evaluate(config, Path(args.release), Path(args.out), progress)
+    try:
+        with bar:
+            result = evaluate(config, Path(args.release), Path(args.out), progress)
+    except KeyboardInterrupt:
+        raise Stopped(Path(args.out)) from None
     _print_result(result, args.out)
 
 
-def _progress_bar() -> tuple[Progress, Callable[[str, int, int, int], None]]:
+class Stopped(Exception):
+    """``suite eval`` was stopped by SIGINT or SIGTERM; what it finished is in the store."""
+
+    def __init__(self, out: Path) -> None:
+        super().__init__(out)
+        self.out = out
+
+
+def _progress_bar() -> tuple[Progress, Callable[[int, int, int, int], None]]:
     """A rich progress bar and the callback the runner reports to."""
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -146,11 +158,12 @@ def _progress_bar() -> tuple[Progress, Callable[[str, int, int, int], None]]:
     tasks: dict[str, TaskID] = {}
     started = time.monotonic()
 
-    def progress(phase: str, done: int, total: int, tokens: int) -> None:
-        if phase not in tasks:
-            tasks[phase] = bar.add_task(phase, total=total, rate="")
-        rate = f"{tokens / max(1e-9, time.monotonic() - started):.0f} tok/s"
-        bar.update(tasks[phase], completed=done, total=total, rate=rate)
+    def progress(done: int, known: int, tokens: int, queue: int) -> None:
+        """``known`` grows as the solo outcomes decide which items the tests have."""
+        if "samples" not in tasks:
+            tasks["samples"] = bar.add_task("samples graded", total=known, rate="")
+        rate = f"{tokens / max(1e-9, time.monotonic() - started):.0f} tok/s, {queue} in engine"
+        bar.update(tasks["samples"], completed=done, total=known, rate=rate)
 
     return bar, progress
 
@@ -273,15 +286,32 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print one sentence and exit 2."""
     args = build_parser().parse_args(argv)
+    _stop_on_sigterm()
     try:
         args.func(args)
     except SuiteError as e:
         errors.print(f"[bold red]error:[/] {e}", soft_wrap=True)
         return 2
+    except Stopped as stop:
+        errors.print(
+            f"stopped: every finished sample is saved in {stop.out / 'store.jsonl'}; "
+            "run the same command again to resume.",
+            soft_wrap=True,
+        )
+        return 130
     except KeyboardInterrupt:
-        errors.print("interrupted; nothing was written.")
+        errors.print("interrupted.")
         return 130
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a scheduler's pre-emption, ``docker stop``) stops like Ctrl-C: cleanly, resumable."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 if __name__ == "__main__":

@@ -45,13 +45,35 @@ class Completion:
 
 
 class Backend(Protocol):
-    """A generation engine: token-id prompts in, completions out."""
+    """A generation engine fed as a stream: ``submit`` requests whenever they are ready, ``collect`` finished ones.
+
+    ``collect`` makes progress (runs a batch, an engine step, or waits briefly on a
+    server) and returns the completions of requests that finished, all ``n`` of a
+    request together. A group handed to one ``submit`` call is what a backend may
+    batch together; the suite always forms the same groups, so batch-dependent
+    backends (hf) give the same samples however a run is scheduled or resumed.
+    """
 
     name: str
     context_length: int
+    background: bool
+    """True when the engine works between ``collect`` calls (a server); False when only inside them."""
+
+    def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
+        """Queue one group of requests."""
+        ...
+
+    @property
+    def busy(self) -> int:
+        """Requests submitted and not yet collected."""
+        ...
+
+    def collect(self) -> list[Completion]:
+        """Advance the engine; completions of requests that finished (possibly none)."""
+        ...
 
     def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Completion]:
-        """All ``n`` completions of every request (any order)."""
+        """Submit one group and collect until it is done: the blocking form."""
         ...
 
     def versions(self) -> dict[str, str]:
@@ -61,6 +83,18 @@ class Backend(Protocol):
     def close(self) -> None:
         """Release the engine."""
         ...
+
+
+class Blocking:
+    """``generate`` for any streaming backend (mixed into each backend class)."""
+
+    def generate(self: Backend, requests: Sequence[Request], sampling: SamplingConfig) -> list[Completion]:
+        """Submit ``requests`` as one group and collect until nothing is in flight."""
+        self.submit(requests, sampling)
+        out: list[Completion] = []
+        while self.busy:
+            out.extend(self.collect())
+        return out
 
 
 def max_new_tokens(sampling: SamplingConfig, context_length: int, prompt_length: int) -> int:

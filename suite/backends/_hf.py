@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from suite.backends._base import Completion, Request, SamplingConfig, max_new_tokens, package_versions
+from suite.backends._base import Blocking, Completion, Request, SamplingConfig, max_new_tokens, package_versions
 
 
-class HFBackend:
+class HFBackend(Blocking):
     """Runs ``model.generate`` over batches of up to ``batch_size`` rows (one row per sample), left-padded.
 
-    Rows are batched in request order and each batch seeds torch with the seed of
-    its first request, so the same requests, seed and batch size give the same samples.
+    Each submitted group runs on its own, in submission order, one group per ``collect``;
+    its rows are batched in request order and each batch seeds torch with the seed of
+    its first request, so the same group, seed and batch size give the same samples.
     """
 
     name = "hf"
+    background = False
 
     def __init__(self, model: Any, tokenizer: Any, device: str = "cpu", batch_size: int = 32) -> None:
         import torch
@@ -29,13 +32,28 @@ class HFBackend:
         eos = _as_list(model.generation_config.eos_token_id) + _as_list(tokenizer.eos_token_id)
         self._eos = sorted(set(eos))
         self._pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self._eos[0]
+        self._queue: deque[tuple[tuple[Request, ...], SamplingConfig]] = deque()
 
-    def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Completion]:
-        """Every request's ``n`` samples."""
+    def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
+        """Queue a group; it runs on the ``collect`` call that reaches it."""
+        if requests:
+            self._queue.append((tuple(requests), sampling))
+
+    @property
+    def busy(self) -> int:
+        """Requests in queued groups."""
+        return sum(len(group) for group, _ in self._queue)
+
+    def collect(self) -> list[Completion]:
+        """Run the oldest queued group to the end; every request's ``n`` samples."""
+        if not self._queue:
+            return []
+        requests, sampling = self._queue[0]
         rows = [(request, index) for request in requests for index in range(request.n)]
         out: list[Completion] = []
         for start in range(0, len(rows), self.batch_size):
             out.extend(self._batch(rows[start : start + self.batch_size], sampling))
+        self._queue.popleft()  # only now: an interrupted group stays queued
         return out
 
     def _batch(self, rows: list[tuple[Request, int]], sampling: SamplingConfig) -> list[Completion]:

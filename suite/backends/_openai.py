@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from suite._errors import SuiteError
 from suite._http import get_json, post_json
-from suite.backends._base import Completion, Request, SamplingConfig, max_new_tokens, package_versions
+from suite.backends._base import Blocking, Completion, Request, SamplingConfig, max_new_tokens, package_versions
 
 
-class OpenAIBackend:
+class OpenAIBackend(Blocking):
     """Sends each request (token ids, ``n``, ``seed``) to ``POST {base_url}/completions``, ``concurrency`` at a time."""
 
     name = "openai"
-    chunk: int | None = None
+    background = True
 
     def __init__(
         self,
@@ -44,12 +44,26 @@ class OpenAIBackend:
         self.concurrency = concurrency
         self.max_retries = max_retries
         self.api_key_env = api_key_env
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="openai-backend")
+        self._futures: set[Future[list[Completion]]] = set()
 
-    def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Completion]:
-        """Every request's ``n`` samples; up to ``concurrency`` requests in flight."""
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            batches = list(pool.map(lambda r: self._one(r, sampling), requests))
-        return [c for batch in batches for c in batch]
+    def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
+        """Queue each request; up to ``concurrency`` are in flight at the server."""
+        for request in requests:
+            self._futures.add(self._pool.submit(self._one, request, sampling))
+
+    @property
+    def busy(self) -> int:
+        """Requests queued or in flight."""
+        return len(self._futures)
+
+    def collect(self) -> list[Completion]:
+        """Completions of the requests that came back within the next 50 ms."""
+        if not self._futures:
+            return []
+        done, _ = wait(self._futures, timeout=0.05, return_when=FIRST_COMPLETED)
+        self._futures -= done
+        return [c for future in done for c in future.result()]
 
     def _one(self, request: Request, sampling: SamplingConfig) -> list[Completion]:
         body = {
@@ -86,4 +100,5 @@ class OpenAIBackend:
         return package_versions("transformers", "tokenizers") | {"server": self.base_url}
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Drop queued requests and stop the senders."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

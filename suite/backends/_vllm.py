@@ -1,14 +1,20 @@
-"""vLLM offline engine backend: token-id prompts, one ``SamplingParams(n, seed)`` per request, prefix caching."""
+"""vLLM engine backend: token-id prompts, one ``SamplingParams(n, seed)`` per request, prefix caching.
+
+Requests go into vLLM's engine (``LLM.llm_engine``) the moment they are ready and
+``collect`` runs one engine step, the loop ``LLM.generate`` runs internally, so
+the engine's queue is refilled continuously instead of drained once per phase.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from suite._errors import SuiteError
-from suite.backends._base import Completion, Request, SamplingConfig, max_new_tokens, package_versions
+from suite.backends._base import Blocking, Completion, Request, SamplingConfig, max_new_tokens, package_versions
 
 
 def engine_value(text: str) -> Any:
@@ -19,12 +25,11 @@ def engine_value(text: str) -> Any:
         return text
 
 
-class VLLMBackend:
-    """All requests of a phase go to the engine at once; the n samples of a request share one prefill."""
+class VLLMBackend(Blocking):
+    """Every ready request is added to the engine at once; the n samples of a request share one prefill."""
 
     name = "vllm"
-    chunk: int | None = None
-    """Hand the engine everything at once: it schedules better than we can."""
+    background = False
 
     def __init__(
         self,
@@ -67,27 +72,45 @@ class VLLMBackend:
         kwargs.update({k.replace("-", "_"): engine_value(v) for k, v in (engine_args or {}).items()})
         self.llm = LLM(**kwargs)
         self.context_length = int(self.llm.llm_engine.model_config.max_model_len)
+        self._open: dict[str, Request] = {}
+        self._ids = itertools.count()
 
-    def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Completion]:
-        """Every request's ``n`` samples, generated in one engine call."""
+    def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
+        """Add each request to the engine's queue (its own id, ``n`` and seed)."""
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
+        from vllm.sampling_params import RequestOutputKind
 
-        prompts = [TokensPrompt(prompt_token_ids=list(r.prompt_ids)) for r in requests]
-        params = [
-            SamplingParams(
-                n=r.n,
-                seed=r.seed,
+        for request in requests:
+            params = SamplingParams(
+                n=request.n,
+                seed=request.seed,
                 temperature=sampling.temperature,
                 top_p=sampling.top_p,
                 top_k=0,
-                max_tokens=max_new_tokens(sampling, self.context_length, len(r.prompt_ids)),
+                max_tokens=max_new_tokens(sampling, self.context_length, len(request.prompt_ids)),
+                output_kind=RequestOutputKind.FINAL_ONLY,
             )
-            for r in requests
-        ]
-        outputs = self.llm.generate(prompts, params, use_tqdm=False)
+            request_id = str(next(self._ids))
+            self._open[request_id] = request
+            self.llm.llm_engine.add_request(request_id, TokensPrompt(prompt_token_ids=list(request.prompt_ids)), params)
+
+    @property
+    def busy(self) -> int:
+        """Requests in the engine."""
+        return len(self._open)
+
+    def collect(self) -> list[Completion]:
+        """One engine step; the completions of requests it finished."""
+        if not self._open:
+            return []
+        from vllm import RequestOutput
+
         completions = []
-        for request, output in zip(requests, outputs, strict=True):
+        for output in self.llm.llm_engine.step():
+            if not isinstance(output, RequestOutput) or not output.finished:
+                continue
+            request = self._open.pop(output.request_id)
             for o in output.outputs:
                 completions.append(
                     Completion(

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
-import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,43 +21,55 @@ RESULT_FORMAT = "off-trajectory-suite/result"
 RESULT_FORMAT_VERSION = 1
 
 
-def write_bundle(out: Path, result: dict[str, Any], samples: Sequence[Sample]) -> Path:
-    """Write the bundle to ``out`` (replacing what is there) via a temporary folder and a rename."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.writing-"))
-    try:
-        buffer = io.BytesIO()
-        # mtime=0: the same samples always give the same bytes and the same sha256.
-        with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:
-            for s in samples:
-                gz.write((json.dumps(s.to_json(), ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n").encode())
-        (tmp / SAMPLES).write_bytes(buffer.getvalue())
-        result = result | {"samples": {"file": SAMPLES, "sha256": sha256_file(tmp / SAMPLES), "count": len(samples)}}
-        problem = first_error(validator("result"), result)
-        if problem:
-            raise AssertionError(f"result.json does not match its schema: {problem}")
-        (tmp / RESULT).write_text(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+def write_bundle(out: Path, result: dict[str, Any], samples: Iterable[Sample]) -> Path:
+    """Write ``samples.jsonl.gz`` then ``result.json`` into ``out``, each through a temporary file and a rename.
+
+    Samples stream from ``samples`` to disk; other files in ``out`` (the sample store) are left alone.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with tempfile.NamedTemporaryFile(dir=out, prefix=f".{SAMPLES}.", delete=False) as raw:
+        try:
+            # mtime=0: the same samples always give the same bytes and the same sha256.
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                for s in samples:
+                    gz.write(
+                        (json.dumps(s.to_json(), ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n").encode()
+                    )
+                    count += 1
+            raw.flush()
+            os.fsync(raw.fileno())
+        except BaseException:
+            Path(raw.name).unlink()
+            raise
+    os.replace(raw.name, out / SAMPLES)
+    result = result | {"samples": {"file": SAMPLES, "sha256": sha256_file(out / SAMPLES), "count": count}}
+    problem = first_error(validator("result"), result)
+    if problem:
+        raise AssertionError(f"result.json does not match its schema: {problem}")
+    text = json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out, prefix=f".{RESULT}.", delete=False) as f:
+        f.write(text)
+    os.replace(f.name, out / RESULT)
     return out
 
 
-def read_samples(path: Path) -> list[Sample]:
-    """Every sample of a bundle."""
+def iter_samples(path: Path) -> Iterator[Sample]:
+    """Every sample of a bundle, read as a stream."""
     try:
         with gzip.open(path, "rt", encoding="utf-8") as f:
-            return [Sample.from_json(json.loads(line)) for line in f if line.strip()]
+            for line in f:
+                if line.strip():
+                    yield Sample.from_json(json.loads(line))
     except (OSError, EOFError, ValueError, TypeError) as e:
         raise SuiteError(
             f"{path} is not a readable samples file ({type(e).__name__}); re-run or re-download it."
         ) from None
+
+
+def read_samples(path: Path) -> list[Sample]:
+    """Every sample of a bundle, as a list."""
+    return list(iter_samples(path))
 
 
 def validate_bundle(directory: Path) -> dict[str, Any]:
@@ -80,10 +90,17 @@ def validate_bundle(directory: Path) -> dict[str, Any]:
     digest = sha256_file(samples_path)
     if digest != result["samples"]["sha256"]:
         raise SuiteError(f"{samples_path} was modified: sha256 expected {result['samples']['sha256']}, found {digest}.")
-    samples = read_samples(samples_path)
-    if len(samples) != result["samples"]["count"]:
-        raise SuiteError(f"{samples_path} holds {len(samples)} samples, result.json says {result['samples']['count']}.")
-    recomputed = compute_metrics(samples, result["config"]["seed"], result["items"]["shared_recoverability"])
+    count = 0
+
+    def counted() -> Iterator[Sample]:
+        nonlocal count
+        for s in iter_samples(samples_path):
+            count += 1
+            yield s
+
+    recomputed = compute_metrics(counted(), result["config"]["seed"], result["items"]["shared_recoverability"])
+    if count != result["samples"]["count"]:
+        raise SuiteError(f"{samples_path} holds {count} samples, result.json says {result['samples']['count']}.")
     mismatch = _first_difference(result["metrics"], recomputed, "metrics")
     if mismatch:
         raise SuiteError(f"{result_path}: {mismatch}; the bundle's numbers do not follow from its samples.")

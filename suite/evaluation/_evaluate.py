@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,11 @@ from suite.evaluation._bundle import RESULT_FORMAT, RESULT_FORMAT_VERSION, valid
 from suite.evaluation._config import EvalConfig
 from suite.evaluation._metrics import compute_metrics
 from suite.evaluation._model import ModelSource, resolve_model
-from suite.evaluation._run import Progress, run_protocol, select_questions
+from suite.evaluation._run import Progress, RunOutcome, run_protocol, select_questions
+from suite.evaluation._samples import Sample
+from suite.evaluation._store import STORE, SampleStore, config_difference
 from suite.grading import GradingConfig, JudgeConfig
-from suite.release import load_release
+from suite.release import Question, Release, load_release
 from suite.steering import positions_valid
 
 
@@ -90,12 +93,15 @@ def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]
 
 
 def check_output(out: Path, config: EvalConfig) -> None:
-    """Refuse an output folder that holds something else, or a run with a different configuration."""
+    """Refuse an output folder that holds something else, or a bundle made with a different configuration.
+
+    A folder with a sample store is checked when the store is opened (knob by knob, too).
+    """
     if not out.exists():
         return
     if not out.is_dir():
         raise SuiteError(f"--out {out} is a file; pass a folder for the result bundle.")
-    if not any(out.iterdir()):
+    if not any(out.iterdir()) or (out / STORE).exists():
         return
     previous = out / "result.json"
     if not previous.is_file():
@@ -104,33 +110,63 @@ def check_output(out: Path, config: EvalConfig) -> None:
         recorded = json.loads(previous.read_text(encoding="utf-8"))["config"]
     except (ValueError, KeyError, TypeError):
         raise SuiteError(f"{previous} is unreadable; remove {out} or choose another --out.") from None
-    current = config.to_json()
-    for knob in sorted(set(recorded) | set(current)):
-        if recorded.get(knob) != current.get(knob):
-            raise SuiteError(
-                f"--out {out} holds a run with a different {knob} ({recorded.get(knob)!r}, now {current.get(knob)!r}); "
-                "use another --out or the same configuration."
-            )
+    differing = config_difference({"config": recorded}, {"config": config.to_json()})
+    if differing:
+        raise SuiteError(f"--out {out} holds a run with {differing}; use another --out or the same configuration.")
 
 
 def evaluate(config: EvalConfig, release_dir: Path, out: Path, progress: Progress) -> dict[str, Any]:
-    """Run ``suite eval`` and return the validated ``result.json``."""
+    """Run (or resume) ``suite eval`` and return the validated ``result.json``.
+
+    Every generation and grade is in ``out/store.jsonl`` the moment it exists; running
+    the same command again on the same ``out`` continues where a crash left off.
+    """
     check_config(config)
     check_output(out, config)
     started = time.monotonic()
     release = load_release(release_dir)
     questions = select_questions(release, config)
     source = resolve_model(config.model, config.revision, config.trust_remote_code)
-    backend, tokenizer = make_backend(config, source)
-    try:
-        outcome = run_protocol(config, release, questions, tokenizer, backend, config.model, progress)
-    finally:
-        backend.close()
+    header = {
+        "config": config.to_json(),
+        "release": {"version": release.version, "manifest_sha256": release.manifest_sha256},
+        "model_revision": source.revision,
+    }
+    with SampleStore.open(out, header) as store:
+        backend, tokenizer = make_backend(config, source)
+        try:
+            outcome = run_protocol(config, release, questions, tokenizer, backend, config.model, store, progress)
+        finally:
+            backend.close()
+        result = _result(config, release, questions, source, backend, outcome, store, started)
+        write_bundle(out, result, store.samples())
+    return validate_bundle(out)
+
+
+def _result(
+    config: EvalConfig,
+    release: Release,
+    questions: list[Question],
+    source: ModelSource,
+    backend: Backend,
+    outcome: RunOutcome,
+    store: SampleStore,
+    started: float,
+) -> dict[str, Any]:
     shared_size = len(release.subsets["recoverability_shared"].ids) if "recoverability_shared" in release.subsets else 0
     judge = (
         JudgeConfig(config.judge_url, config.judge_model).to_json() if config.judge_url and config.judge_model else None
     )
-    result: dict[str, Any] = {
+    tokens = {"prompt_tokens": 0, "completion_tokens": 0}
+
+    def counted() -> Iterator[Sample]:
+        for s in store.samples():
+            tokens["prompt_tokens"] += s.prompt_tokens
+            tokens["completion_tokens"] += s.completion_tokens
+            yield s
+
+    metrics = compute_metrics(counted(), config.seed, shared_size)
+    return {
         "format": RESULT_FORMAT,
         "format_version": RESULT_FORMAT_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -150,15 +186,14 @@ def evaluate(config: EvalConfig, release_dir: Path, out: Path, progress: Progres
         "timing": {
             "wall_s": round(time.monotonic() - started, 3),
             "generate_s": round(outcome.generate_seconds, 3),
-            "prompt_tokens": sum(s.prompt_tokens for s in outcome.samples),
-            "completion_tokens": sum(s.completion_tokens for s in outcome.samples),
+            "resumed_samples": outcome.resumed,
+            **tokens,
         },
+        "timeline": outcome.timeline,
         "items": {"questions": len(questions), "shared_recoverability": shared_size, **outcome.counts},
         "notes": outcome.notes,
-        "metrics": compute_metrics(outcome.samples, config.seed, shared_size),
+        "metrics": metrics,
     }
-    write_bundle(out, result, outcome.samples)
-    return validate_bundle(out)
 
 
 def _git_state() -> dict[str, Any]:

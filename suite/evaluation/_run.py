@@ -1,33 +1,30 @@
-"""``suite eval``: the solo pass, then recoverability and guidability, graded and written as a bundle."""
+"""``suite eval``'s streaming loop: ready work to the engine, completions to the store and grader, grades onward."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, replace
 from typing import Any
 
 from suite._errors import SuiteError
-from suite.backends._base import Backend, Request, SamplingConfig
+from suite.backends._base import Backend, Completion, Request, SamplingConfig
 from suite.evaluation._config import EvalConfig
 from suite.evaluation._samples import Sample, Test
+from suite.evaluation._schedule import RecoverabilityWork, Schedule, SoloWork, Work
+from suite.evaluation._store import SampleKey, SampleStore
+from suite.evaluation._timeline import Timeline
 from suite.grading import Grade, GraderPool, GradingConfig, Judge, JudgeConfig, grade
-from suite.protocol import (
-    Solo,
-    assign_distractor,
-    control_items,
-    derive_seed,
-    distractor_pool,
-    guidability_items,
-    individual_subset,
-    own_trajectory,
-    shared_coverage,
-)
+from suite.protocol import derive_seed
 from suite.release import Question, Release
 from suite.steering import SteeredThinking, guidability_steer, probe_template, recoverability_steer, steered_prompt
 
-Progress = Callable[[str, int, int, int], None]
-"""(phase, done, total, generated tokens) -> None."""
+Progress = Callable[[int, int, int, int], None]
+"""(graded samples, samples known so far, generated tokens, requests in the engine) -> None."""
+
+Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -42,12 +39,14 @@ class Job:
 
 @dataclass
 class RunOutcome:
-    """Everything the bundle needs."""
+    """What the bundle needs besides the samples (which are in the store)."""
 
-    samples: list[Sample]
     notes: list[str]
-    generate_seconds: float
     counts: dict[str, int]
+    generate_seconds: float
+    timeline: dict[str, Any]
+    resumed: int
+    """Samples found in the store at the start (not generated again)."""
 
 
 def trajectory(completion: str) -> str:
@@ -62,184 +61,253 @@ def run_protocol(
     tokenizer: Any,
     backend: Backend,
     model_name: str,
+    store: SampleStore,
     progress: Progress,
+    clock: Clock = time.monotonic,
 ) -> RunOutcome:
-    """Run every requested test on ``questions`` and grade each generation."""
+    """Run every requested test on ``questions``; every generation and grade goes to ``store`` as it exists."""
     probe_template(tokenizer, model_name)
-    sampling = SamplingConfig(config.temperature, config.top_p, config.max_tokens)
-
-    def length(text: str) -> int:
-        return len(tokenizer.encode(text, add_special_tokens=False))
-
     judge = (
         Judge(JudgeConfig(config.judge_url, config.judge_model)) if config.judge_url and config.judge_model else None
     )
-    notes: list[str] = []
-    counts: dict[str, int] = {}
-    samples: list[Sample] = []
-    clock = {"generate": 0.0}
-    by_id = {q.id: q for q in release.questions}
+    with (
+        GraderPool(config.grading_workers, GradingConfig(timeout_s=config.grading_timeout_s)) as pool,
+        ThreadPoolExecutor(max_workers=judge.config.concurrency if judge else 1) as judging,
+    ):
+        runner = _Runner(config, release, questions, tokenizer, backend, store, pool, judge, judging, progress, clock)
+        return runner.run()
 
-    with GraderPool(config.grading_workers, GradingConfig(timeout_s=config.grading_timeout_s)) as pool:
 
-        def run(phase: str, jobs: list[Job]) -> list[Sample]:
-            done: list[Sample] = []
-            tokens = 0
-            size = getattr(backend, "chunk", 16) or max(1, len(jobs))
-            for start in range(0, len(jobs), size):
-                chunk = jobs[start : start + size]
-                began = time.monotonic()
-                completions = backend.generate([j.request for j in chunk], sampling)
-                clock["generate"] += time.monotonic() - began
-                by_key = {j.request.key: j for j in chunk}
-                for c in completions:
-                    job = by_key[c.key]
-                    tokens += c.completion_tokens
-                    pool.submit(len(done), c.text, job.question.answer, job.question.is_multiple_answer)
-                    done.append(
-                        replace(
-                            job.template,
-                            sample=c.index,
-                            completion=c.text,
-                            prompt_tokens=c.prompt_tokens,
-                            completion_tokens=c.completion_tokens,
-                            finish_reason=c.finish_reason,
-                        )
+class _Runner:
+    """The streaming loop: hand ready work to the backend, grade what comes back, unlock what depends on it."""
+
+    def __init__(
+        self,
+        config: EvalConfig,
+        release: Release,
+        questions: Sequence[Question],
+        tokenizer: Any,
+        backend: Backend,
+        store: SampleStore,
+        pool: GraderPool,
+        judge: Judge | None,
+        judging: ThreadPoolExecutor,
+        progress: Progress,
+        clock: Clock,
+    ) -> None:
+        self.config, self.tokenizer, self.backend, self.store = config, tokenizer, backend, store
+        self.pool, self.judge, self.judging, self.progress, self.clock = pool, judge, judging, progress, clock
+        self.sampling = SamplingConfig(config.temperature, config.top_p, config.max_tokens)
+        self.question = {q.id: q for q in questions}
+        subsets = release.subsets
+        self.schedule = Schedule(
+            config,
+            [q.id for q in questions],
+            {q.id: q.answer for q in questions},
+            subsets["recoverability_shared"].ids if "recoverability_shared" in subsets else (),
+            subsets["guidability_shared"].ids if "guidability_shared" in subsets else (),
+            group=max(1, config.hf_batch_size // config.samples),
+        )
+        self.guides = {name: {t.question_id: t for t in steers if t.correct} for name, steers in release.guides.items()}
+        self.jobs: dict[str, Job] = {}
+        """Jobs not fully graded yet."""
+        self.grades: dict[str, list[Grade | None]] = {}
+        self.judged: dict[Future[Grade], SampleKey] = {}
+        self.known = self.done = self.tokens = 0
+        self.generate_s = 0.0
+        self.timeline = Timeline(clock())
+
+    def run(self) -> RunOutcome:
+        if self.schedule.guidability and not self.guides:
+            self.schedule.notes.append("the release has no guide steers: guidability not run")
+        for work in self.schedule.start():
+            self.start(work)
+        while self.jobs:
+            began = self.clock()
+            engine_had_work = self.backend.busy > 0
+            if engine_had_work:
+                completions = self.backend.collect()
+                generated = self.clock()
+                self.generate_s += generated - began
+                self.timeline.spend("generating", generated - began)
+                began = generated
+                self.receive(completions)
+            self.drain(wait=not engine_had_work)
+            ended = self.clock()
+            if not engine_had_work:
+                self.timeline.spend("waiting", ended - began)
+            elif self.backend.background:
+                self.timeline.spend("generating", ended - began)
+            else:
+                self.timeline.spend("idle_with_ready_work", ended - began)
+            self.timeline.record(ended, 0, self.backend.busy)
+            self.progress(self.done, self.known, self.tokens, self.backend.busy)
+        assert self.schedule.finished, "every job is done but some solo outcome never arrived"
+        return RunOutcome(
+            self.schedule.notes,
+            self.schedule.counts,
+            self.generate_s,
+            self.timeline.to_json(self.clock()),
+            self.store.resumed,
+        )
+
+    # -- work -> jobs -> backend ------------------------------------------------------------------
+
+    def start(self, work: Work) -> None:
+        """Turn ready work into jobs; generate what the store lacks, as one group; re-grade what it has."""
+        jobs = self.jobs_for(work)
+        if not jobs:
+            return
+        for j in jobs:
+            self.jobs[j.request.key] = j
+            self.grades[j.request.key] = [None] * j.request.n
+            self.known += j.request.n
+        if not all(self.store.has(j.request.key, j.request.n) for j in jobs):
+            # The whole group, even if part of it is stored: hf batches a group together, so its samples
+            # depend on the group; stored copies win over regenerated ones.
+            self.backend.submit([j.request for j in jobs], self.sampling)
+        for j in jobs:
+            for index in range(j.request.n):
+                key = (j.request.key, index)
+                if key in self.store.grades:
+                    self.deliver(key, self.store.grades[key])
+                elif key in self.store.offsets:
+                    self.grade(key, self.store.sample(*key).completion, j.question)
+
+    def jobs_for(self, work: Work) -> list[Job]:
+        config = self.config
+        if isinstance(work, SoloWork):
+            return [self.job(f"solo/{q}", self.question[q], config.samples, "solo", None) for q in work.question_ids]
+        q = self.question[work.question_id]
+        if isinstance(work, RecoverabilityWork):
+            own = trajectory(self.store.sample(f"solo/{q.id}", work.own_sample).completion)
+            d = work.distractor
+            steer = trajectory(self.store.sample(f"solo/{d.question_id}", d.sample).completion)
+            return [
+                self.job(
+                    f"recoverability/{work.subset}/{q.id}/{m:g}",
+                    q,
+                    config.recoverability_continuations,
+                    "recoverability",
+                    recoverability_steer(
+                        own, steer, m, config.distractor_fraction, config.transition, config.keep_opening, self.length
+                    ),
+                    subset=work.subset,
+                    position=m,
+                    distractor_question_id=d.question_id,
+                    own_sample=work.own_sample,
+                )
+                for m in config.positions
+            ]
+        jobs = []
+        kind = work.subset or "control"
+        for name, steers in sorted(self.guides.items()):
+            if q.id not in steers:
+                continue
+            for f in config.guide_fractions:
+                thinking = guidability_steer(steers[q.id].thinking, f, self.length)
+                contains = grade("</think>" + thinking.steer, q.answer, q.is_multiple_answer).correct
+                jobs.append(
+                    self.job(
+                        f"{work.test}/{kind}/{q.id}/{name}/{f:g}",
+                        q,
+                        config.guidability_continuations,
+                        work.test,
+                        thinking,
+                        subset=work.subset,
+                        fraction=f,
+                        guide=name,
+                        steer_contains_answer=contains,
                     )
-                progress(phase, min(start + len(chunk), len(jobs)), len(jobs), tokens)
-            graded = dict(pool.results())
-            grades = [graded[i] for i in range(len(done))]
-            if judge is not None:  # re-checks only wrong, complete answers, `concurrency` at a time
-                grades = judge.recheck_all(
-                    [
-                        (by_id[s.question_id].problem, by_id[s.question_id].answer, g)
-                        for s, g in zip(done, grades, strict=True)
-                    ]
                 )
-            return [replace(s, grade=g) for s, g in zip(done, grades, strict=True)]
+        return jobs
 
-        def job(key: str, q: Question, n: int, test: Test, thinking: SteeredThinking | None, **fields: Any) -> Job:
-            prompt = steered_prompt(tokenizer, q.problem, thinking.text if thinking else "")
-            seed = derive_seed(config.seed, key)
-            template = Sample(
-                test=test,
-                question_id=q.id,
-                benchmark=q.benchmark,
-                sample=0,
-                seed=seed,
-                prompt_sha256=prompt.sha256,
-                completion="",
-                prompt_tokens=0,
-                completion_tokens=0,
-                finish_reason="",
-                grade=Grade(False),
-                steer_own=thinking.own if thinking else None,
-                steer_transition=thinking.transition if thinking else None,
-                steer_text=thinking.steer if thinking else None,
-                **fields,
-            )
-            return Job(Request(key, prompt.token_ids, n, seed), q, template)
+    def length(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
 
-        # Solo pass.
-        solo_samples = run("solo", [job(f"solo/{q.id}", q, config.samples, "solo", None) for q in questions])
-        samples.extend(solo_samples)
-        outcomes: dict[str, list[Sample]] = {}
-        for s in solo_samples:
-            outcomes.setdefault(s.question_id, []).append(s)
-        for group in outcomes.values():
-            group.sort(key=lambda s: s.sample)
-        solo = {q.id: Solo(q.id, q.answer, tuple(s.grade.correct for s in outcomes.get(q.id, []))) for q in questions}
-        solo_list = list(solo.values())
-        texts = {qid: [trajectory(s.completion) for s in group] for qid, group in outcomes.items()}
-        question = {q.id: q for q in questions}
+    def job(self, key: str, q: Question, n: int, test: Test, thinking: SteeredThinking | None, **fields: Any) -> Job:
+        prompt = steered_prompt(self.tokenizer, q.problem, thinking.text if thinking else "")
+        seed = derive_seed(self.config.seed, key)
+        template = Sample(
+            test=test,
+            question_id=q.id,
+            benchmark=q.benchmark,
+            sample=0,
+            seed=seed,
+            prompt_sha256=prompt.sha256,
+            completion="",
+            prompt_tokens=0,
+            completion_tokens=0,
+            finish_reason="",
+            grade=Grade(False),
+            steer_own=thinking.own if thinking else None,
+            steer_transition=thinking.transition if thinking else None,
+            steer_text=thinking.steer if thinking else None,
+            **fields,
+        )
+        return Job(Request(key, prompt.token_ids, n, seed), q, template)
 
-        if "recoverability" in config.tests:
-            pool_d = distractor_pool(solo_list, config.seed, config.distractor_pool_size)
-            individual = individual_subset(solo_list, config.seed, config.individual_subset_size)
-            if len(individual) < config.individual_subset_size:
-                notes.append(
-                    f"individual recoverability subset: {len(individual)} questions qualified "
-                    f"(fewer than {config.individual_subset_size})"
-                )
-            shared_ids = (
-                list(release.subsets["recoverability_shared"].ids) if "recoverability_shared" in release.subsets else []
-            )
-            covered, _ = shared_coverage([q for q in shared_ids if q in solo], solo)
-            counts["individual_recoverability"] = len(individual)
-            counts["shared_recoverability"] = len(shared_ids)
-            jobs = []
-            for subset, ids in (("individual", individual), ("shared", covered)):
-                for qid in ids:
-                    item = solo[qid]
-                    distractor = assign_distractor(item, pool_d, config.seed)
-                    if distractor is None:
-                        notes.append(f"{qid}: no distractor with a different answer; item skipped")
-                        continue
-                    own = own_trajectory(item, config.seed, "recoverability")
-                    for m in config.positions:
-                        thinking = recoverability_steer(
-                            texts[qid][own],
-                            texts[distractor.question_id][distractor.sample],
-                            m,
-                            config.distractor_fraction,
-                            config.transition,
-                            config.keep_opening,
-                            length,
-                        )
-                        jobs.append(
-                            job(
-                                f"recoverability/{subset}/{qid}/{m:g}",
-                                question[qid],
-                                config.recoverability_continuations,
-                                "recoverability",
-                                thinking,
-                                subset=subset,
-                                position=m,
-                                distractor_question_id=distractor.question_id,
-                                own_sample=own,
-                            )
-                        )
-            samples.extend(run("recoverability", jobs))
+    # -- backend -> store -> grader -> schedule --------------------------------------------------
 
-        if "guidability" in config.tests:
-            guides = {name: {t.question_id: t for t in steers if t.correct} for name, steers in release.guides.items()}
-            if not guides:
-                notes.append("the release has no guide steers: guidability not run")
-            shared_ids = (
-                list(release.subsets["guidability_shared"].ids) if "guidability_shared" in release.subsets else []
+    def receive(self, completions: Sequence[Completion]) -> None:
+        fresh = [c for c in completions if (c.key, c.index) not in self.store.offsets]
+        samples = [
+            (
+                c.key,
+                replace(
+                    self.jobs[c.key].template,
+                    sample=c.index,
+                    completion=c.text,
+                    prompt_tokens=c.prompt_tokens,
+                    completion_tokens=c.completion_tokens,
+                    finish_reason=c.finish_reason,
+                ),
             )
-            groups: tuple[tuple[str | None, Test, list[str]], ...] = (
-                ("individual", "guidability", guidability_items(solo_list, config.samples)),
-                ("shared", "guidability", [q for q in shared_ids if q in solo]),
-                (None, "control", control_items(solo_list, config.samples, config.seed, config.control_size)),
-            )
-            jobs = []
-            for kind, test, ids in groups:
-                counts[f"{test}_{kind or 'control'}"] = len(ids)
-                for qid in ids:
-                    for name, steers in sorted(guides.items()):
-                        if qid not in steers:
-                            continue
-                        for f in config.guide_fractions:
-                            thinking = guidability_steer(steers[qid].thinking, f, length)
-                            contains = grade(
-                                "</think>" + thinking.steer, question[qid].answer, question[qid].is_multiple_answer
-                            ).correct
-                            jobs.append(
-                                job(
-                                    f"{test}/{kind or 'control'}/{qid}/{name}/{f:g}",
-                                    question[qid],
-                                    config.guidability_continuations,
-                                    test,
-                                    thinking,
-                                    subset=kind,
-                                    fraction=f,
-                                    guide=name,
-                                    steer_contains_answer=contains,
-                                )
-                            )
-            samples.extend(run("guidability", jobs))
-    return RunOutcome(samples, notes, clock["generate"], counts)
+            for c in fresh
+        ]
+        self.store.add_completions(samples)
+        generated = sum(c.completion_tokens for c in completions)
+        self.tokens += generated
+        self.timeline.record(self.clock(), generated, self.backend.busy)
+        for c in fresh:
+            self.grade((c.key, c.index), c.text, self.jobs[c.key].question)
+
+    def grade(self, key: SampleKey, text: str, q: Question) -> None:
+        self.pool.submit(key, text, q.answer, q.is_multiple_answer)
+
+    def drain(self, wait: bool) -> None:
+        """Take every grade that is ready; when ``wait``, block briefly for the next one."""
+        finals: list[tuple[SampleKey, Grade]] = []
+        item = self.pool.get(timeout=0.05 if wait and self.pool.pending else 0)
+        while item is not None:
+            key, g = item
+            assert isinstance(key, tuple)
+            if self.judge is not None and not (g.correct or g.truncated or not g.answer):
+                q = self.jobs[key[0]].question
+                self.judged[self.judging.submit(self.judge.recheck, q.problem, q.answer, g)] = key
+            else:
+                finals.append((key, g))
+            item = self.pool.get(timeout=0)
+        if self.judged:
+            done, _ = futures_wait(self.judged, timeout=0.05 if wait and not finals else 0, return_when=FIRST_COMPLETED)
+            finals.extend((self.judged.pop(f), f.result()) for f in done)
+        if finals:
+            self.store.add_grades(finals)
+        for key, g in finals:
+            self.deliver(key, g)
+
+    def deliver(self, key: SampleKey, g: Grade) -> None:
+        request_key, index = key
+        slots = self.grades[request_key]
+        slots[index] = g
+        self.done += 1
+        if any(s is None for s in slots):
+            return
+        job = self.jobs.pop(request_key)
+        del self.grades[request_key]
+        if job.template.test == "solo":
+            for work in self.schedule.solo_done(job.question.id, [bool(s and s.correct) for s in slots]):
+                self.start(work)
 
 
 def select_questions(release: Release, config: EvalConfig) -> list[Question]:

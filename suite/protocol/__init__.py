@@ -8,9 +8,11 @@ from suite.protocol._selection import (
     assign_distractor,
     control_items,
     distractor_pool,
+    first_in_order,
     guidability_items,
     individual_subset,
     own_trajectory,
+    seeded_order,
     shared_coverage,
 )
 
@@ -22,11 +24,13 @@ __all__ = [
     "control_items",
     "derive_seed",
     "distractor_pool",
+    "first_in_order",
     "guidability_items",
     "individual_subset",
     "item_score",
     "macro_score",
     "own_trajectory",
     "rng_for",
+    "seeded_order",
     "shared_coverage",
 ]

@@ -2,12 +2,17 @@
 
 Inputs are the solo pass's outcomes; outputs are ids and trajectory indices, so
 the same seed and the same solo outcomes always give the same items.
+
+The distractor pool and the control are drawn as "the first ``size`` qualifying
+questions of a seeded order of all questions": a uniform draw without replacement,
+like ``random.sample``, that is known as soon as the solo outcomes of a prefix of
+that order are, so a streaming run need not wait for the whole solo pass.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from suite.protocol._seeds import rng_for
@@ -65,12 +70,37 @@ class Distractor:
     sample: int
 
 
-def distractor_pool(solo: Sequence[Solo], seed: int, size: int = DISTRACTOR_POOL_SIZE) -> list[Distractor]:
-    """``size`` correct trajectories of distinct questions M solved, drawn with the seed."""
-    solved = sorted((s for s in solo if s.solved > 0), key=lambda s: s.question_id)
-    rng = rng_for(seed, "distractor-pool")
-    picked = rng.sample(solved, min(size, len(solved)))
-    return [Distractor(s.question_id, s.gold, own_trajectory(s, seed, "distractor")) for s in picked]
+def seeded_order(question_ids: Iterable[str], seed: int, purpose: str) -> list[str]:
+    """All ``question_ids`` in an order fixed by the seed and ``purpose``."""
+    order = sorted(question_ids)
+    rng_for(seed, purpose).shuffle(order)
+    return order
+
+
+def first_in_order(
+    order: Sequence[str], known: Mapping[str, Solo], qualifies: Callable[[Solo], bool], size: int
+) -> list[str] | None:
+    """The first ``size`` ids of ``order`` whose solo outcome qualifies; None while that depends on an unknown one."""
+    picked: list[str] = []
+    for qid in order:
+        if len(picked) == size:
+            break
+        outcome = known.get(qid)
+        if outcome is None:
+            return None
+        if qualifies(outcome):
+            picked.append(qid)
+    return picked
+
+
+def distractor_pool(
+    known: Mapping[str, Solo], order: Sequence[str], seed: int, size: int = DISTRACTOR_POOL_SIZE
+) -> list[Distractor] | None:
+    """One correct trajectory each of the first ``size`` solved questions of ``order`` (None: not known yet)."""
+    picked = first_in_order(order, known, lambda s: s.solved > 0, size)
+    if picked is None:
+        return None
+    return [Distractor(q, known[q].gold, own_trajectory(known[q], seed, "distractor")) for q in picked]
 
 
 def assign_distractor(
@@ -96,10 +126,12 @@ def guidability_items(solo: Sequence[Solo], samples: int) -> list[str]:
     return sorted(s.question_id for s in solo if s.solved * 8 <= samples)
 
 
-def control_items(solo: Sequence[Solo], samples: int, seed: int, size: int = CONTROL_SIZE) -> list[str]:
-    """A seeded sample of up to ``size`` questions M solves in every sample (the guidability control)."""
-    always = sorted(s.question_id for s in solo if s.solved == samples)
-    return sorted(rng_for(seed, "control").sample(always, min(size, len(always))))
+def control_items(
+    known: Mapping[str, Solo], order: Sequence[str], samples: int, size: int = CONTROL_SIZE
+) -> list[str] | None:
+    """The first ``size`` questions of a seeded ``order`` that M solves in every sample (None: not known yet)."""
+    picked = first_in_order(order, known, lambda s: s.solved == samples, size)
+    return None if picked is None else sorted(picked)
 
 
 def shared_coverage(shared_ids: Sequence[str], solo: Mapping[str, Solo]) -> tuple[list[str], list[str]]:

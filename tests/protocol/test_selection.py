@@ -13,9 +13,11 @@ from suite.protocol import (
     control_items,
     derive_seed,
     distractor_pool,
+    first_in_order,
     guidability_items,
     individual_subset,
     own_trajectory,
+    seeded_order,
     shared_coverage,
 )
 
@@ -44,8 +46,9 @@ def test_fewer_qualify_than_asked() -> None:
 
 def test_distractors_are_own_correct_trajectories_of_other_questions_with_other_answers() -> None:
     pool = solo_pool([k % 9 for k in range(300)])
-    distractors = distractor_pool(pool, seed=5)
-    assert len(distractors) == 50 and len({d.question_id for d in distractors}) == 50
+    ids = seeded_order([s.question_id for s in pool], 5, "solo-order")
+    distractors = distractor_pool({s.question_id: s for s in pool}, ids, seed=5)
+    assert distractors is not None and len(distractors) == 50 and len({d.question_id for d in distractors}) == 50
     by_id = {s.question_id: s for s in pool}
     for d in distractors:
         assert by_id[d.question_id].correct[d.sample]
@@ -62,8 +65,10 @@ def test_guidability_control_and_coverage() -> None:
     pool = solo_pool([0, 1, 2, 8, 8, 8, 7])
     assert guidability_items(pool, 8) == ["q0000", "q0001"]
     assert guidability_items(solo_pool([0, 1, 2], samples=16), 16) == ["q0000", "q0001", "q0002"]
-    assert control_items(pool, 8, seed=0) == ["q0003", "q0004", "q0005"]
-    assert len(control_items(solo_pool([8] * 80), 8, seed=0)) == 50
+    known = {s.question_id: s for s in pool}
+    assert control_items(known, seeded_order(known, 0, "solo-order"), 8) == ["q0003", "q0004", "q0005"]
+    many = {s.question_id: s for s in solo_pool([8] * 80)}
+    assert len(control_items(many, list(many), 8) or []) == 50
     covered, missing = shared_coverage(["q0000", "q0003", "nope"], {s.question_id: s for s in pool})
     assert covered == ["q0003"] and missing == ["q0000", "nope"]
 
@@ -79,3 +84,34 @@ def test_own_trajectory_is_a_correct_sample() -> None:
     item = Solo("q", "1", (False, True, False, True))
     picks = {own_trajectory(item, seed, "recoverability") for seed in range(40)}
     assert picks == {1, 3}
+
+
+def test_pool_and_control_are_known_from_a_prefix_of_their_order_and_never_change() -> None:
+    pool = solo_pool([k % 9 for k in range(400)])
+    ids = [s.question_id for s in pool]
+    order = seeded_order(ids, 3, "solo-order")
+    assert sorted(order) == sorted(ids) and order != sorted(ids)
+    full = {s.question_id: s for s in pool}
+    final = distractor_pool(full, order, seed=3)
+    control = control_items(full, order, 8)
+    assert final is not None and control is not None and len(control) == 44  # every 8/8 question
+    known: dict[str, Solo] = {}
+    for qid in reversed(order):  # outcomes arrive in any order: the pool appears once, and is the final one
+        assert distractor_pool(known, order, seed=3) in (None, final)
+        known[qid] = full[qid]
+    early = {q: full[q] for q in order[:120]}  # ~8/9 of questions are solved: 120 cover 50 solved ones
+    assert distractor_pool(early, order, seed=3) == final
+    assert distractor_pool({q: full[q] for q in order[1:]}, order, seed=3) is None  # the first one is unknown
+    assert first_in_order(["a", "b"], {}, lambda s: True, 0) == []
+
+
+def test_pool_draw_is_uniform_over_solved_questions() -> None:
+    pool = solo_pool([0, 8] * 20)
+    ids = [s.question_id for s in pool]
+    known = {s.question_id: s for s in pool}
+    hits: Counter[str] = Counter()
+    for seed in range(2000):
+        hits.update(d.question_id for d in distractor_pool(known, seeded_order(ids, seed, "solo-order"), seed, 4) or [])
+    solved = [s.question_id for s in pool if s.solved]
+    assert set(hits) == set(solved)
+    assert all(abs(hits[q] / 2000 - 4 / 20) < 0.05 for q in solved)  # each solved question: p = 4/20
