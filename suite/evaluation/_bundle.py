@@ -30,8 +30,8 @@ def write_bundle(out: Path, result: dict[str, Any], samples: Iterable[Sample]) -
     count = 0
     with tempfile.NamedTemporaryFile(dir=out, prefix=f".{SAMPLES}.", delete=False) as raw:
         try:
-            # mtime=0: the same samples always give the same bytes and the same sha256.
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            # mtime=0 and no file name: the same samples always give the same bytes and the same sha256.
+            with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
                 for s in samples:
                     gz.write(
                         (json.dumps(s.to_json(), ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n").encode()

@@ -126,10 +126,12 @@ class _Runner:
             began = self.clock()
             engine_had_work = self.backend.busy > 0
             if engine_had_work:
+                depth = self.backend.busy
                 completions = self.backend.collect()
                 generated = self.clock()
                 self.generate_s += generated - began
                 self.timeline.spend("generating", generated - began)
+                self.timeline.record(generated, sum(c.completion_tokens for c in completions), depth, since=began)
                 began = generated
                 self.receive(completions)
             self.drain(wait=not engine_had_work)
@@ -266,9 +268,7 @@ class _Runner:
             for c in fresh
         ]
         self.store.add_completions(samples)
-        generated = sum(c.completion_tokens for c in completions)
-        self.tokens += generated
-        self.timeline.record(self.clock(), generated, self.backend.busy)
+        self.tokens += sum(c.completion_tokens for c in completions)
         for c in fresh:
             self.grade((c.key, c.index), c.text, self.jobs[c.key].question)
 

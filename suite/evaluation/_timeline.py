@@ -23,11 +23,21 @@ class Timeline:
         default_factory=lambda: {"generating": 0.0, "idle_with_ready_work": 0.0, "waiting": 0.0}
     )
 
-    def record(self, now: float, tokens: int, queue_depth: int) -> None:
-        """``tokens`` generated since the last record; ``queue_depth`` requests held by the engine now."""
-        index = self._bucket(now)
-        self.tokens[index] += tokens
-        self.depth[index] = max(self.depth[index], queue_depth)
+    def record(self, now: float, tokens: int, queue_depth: int, since: float | None = None) -> None:
+        """``tokens`` generated over ``[since, now]`` (spread evenly), with ``queue_depth`` requests in the engine."""
+        since = now if since is None else min(since, now)
+        last = self._bucket(now)
+        first = int(max(0.0, since - self.start) // self.width_s)
+        span = max(now - since, 1e-12)
+        for index in range(first, last + 1):
+            if now == since:
+                share = 1.0
+            else:
+                low = max(since, self.start + index * self.width_s)
+                high = min(now, self.start + (index + 1) * self.width_s)
+                share = max(0.0, high - low) / span
+            self.tokens[index] += round(tokens * share)
+            self.depth[index] = max(self.depth[index], queue_depth)
 
     def spend(self, state: EngineState, seconds: float) -> None:
         """Account ``seconds`` of wall time to one engine state."""

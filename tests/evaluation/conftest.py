@@ -8,6 +8,7 @@ import pytest
 
 from suite.release import build_release
 from suite.tiny import write_arithmetic_source
+from tests.test_cli import run_suite
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +23,17 @@ def arith_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
         subsets={"recoverability_shared": files["shared"], "guidability_shared": files["shared"]},
         guides={"oracle": files["guide"]},
     )
+
+
+HF_RUN = ("--max-tokens", "400")
+"""The knobs of the end-to-end hf run (the tiny reasoner's answers are short)."""
+
+
+@pytest.fixture(scope="session")
+def hf_bundle(arith_release: Path, tiny_reasoner: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted ``suite eval`` of the tiny reasoner with the hf backend."""
+    out = tmp_path_factory.mktemp("bundle") / "run"
+    result = run_suite("eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(out), *HF_RUN)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "bundle:" in result.stdout and "Recoverability (individual)" in result.stdout
+    return out

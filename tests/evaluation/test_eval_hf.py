@@ -12,15 +12,9 @@ import pytest
 from tests.test_cli import run_suite
 
 
-@pytest.fixture(scope="module")
-def bundle(arith_release: Path, tiny_reasoner: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("bundle") / "run"
-    result = run_suite(
-        "eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(out), "--max-tokens", "400",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "bundle:" in result.stdout and "Recoverability (individual)" in result.stdout
-    return out
+@pytest.fixture
+def bundle(hf_bundle: Path) -> Path:
+    return hf_bundle
 
 
 def test_bundle_validates_and_every_cell_comes_from_real_generations(bundle: Path) -> None:

@@ -1,0 +1,144 @@
+"""Barrier-free scheduling: work becomes ready as its dependencies are graded, in any order, with the same items."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from transformers import AutoTokenizer
+
+from suite.backends._base import Blocking, Completion, Request, SamplingConfig
+from suite.evaluation import EvalConfig
+from suite.evaluation._run import run_protocol
+from suite.evaluation._schedule import GuidabilityWork, RecoverabilityWork, Schedule, SoloWork, Work
+from suite.evaluation._store import SampleStore
+from suite.release import load_release
+
+
+def schedule(n: int = 60, **knobs: object) -> Schedule:
+    config = EvalConfig(model="m", distractor_pool_size=10, control_size=5, **knobs)  # type: ignore[arg-type]
+    ids = [f"q{i:03d}" for i in range(n)]
+    return Schedule(config, ids, {q: str(i) for i, q in enumerate(ids)}, ids[:6], ids[:6], group=4)
+
+
+def solve_count(qid: str) -> int:
+    return int(qid[1:]) % 9  # 0/8 ... 8/8
+
+
+def feed(s: Schedule, order: Sequence[str]) -> list[tuple[str, Work]]:
+    """Solo outcomes in ``order``; (the question that completed, each piece of work it made ready)."""
+    out = []
+    for qid in order:
+        k = solve_count(qid)
+        out.extend((qid, w) for w in s.solo_done(qid, [i < k for i in range(8)]))
+    return out
+
+
+def test_same_outcomes_in_any_order_give_the_same_work() -> None:
+    first = schedule()
+    solo = first.start()
+    assert all(isinstance(w, SoloWork) and len(w.question_ids) <= 4 for w in solo)
+    order = [q for w in solo for q in w.question_ids]  # type: ignore[union-attr]
+    assert sorted(order) == sorted(first.question_ids)
+    work_a = feed(first, order)
+    second = schedule()
+    shuffled = list(order)
+    random.Random(3).shuffle(shuffled)
+    work_b = feed(second, shuffled)
+    assert sorted(map(repr, (w for _, w in work_a))) == sorted(map(repr, (w for _, w in work_b)))
+    assert first.counts == second.counts and first.notes == second.notes and first.finished
+
+
+def test_guidability_is_ready_as_soon_as_its_question_is_graded() -> None:
+    s = schedule()
+    first = s.start()[0].question_ids[0]  # type: ignore[union-attr]
+    ready = s.solo_done(first, [False] * 8)
+    assert GuidabilityWork("guidability", "individual", first) in ready
+    assert not s.finished
+
+
+def test_shared_recoverability_waits_only_for_the_distractor_pool_and_individual_for_every_bucket() -> None:
+    s = schedule()
+    order = [q for w in s.start() for q in w.question_ids]  # type: ignore[union-attr]
+    made = feed(s, order)
+    shared = [i for i, (_, w) in enumerate(made) if isinstance(w, RecoverabilityWork) and w.subset == "shared"]
+    individual = [i for i, (_, w) in enumerate(made) if isinstance(w, RecoverabilityWork) and w.subset == "individual"]
+    # Each shared item is ready when its own question is graded, or when the pool is known if that is later.
+    released_by = {made[i][0] for i in shared} - {made[i][1].question_id for i in shared}  # type: ignore[union-attr]
+    assert len(released_by) <= 1 and order[-1] not in {made[i][0] for i in shared} and len(shared) > 0
+    assert individual and {made[i][0] for i in individual} == {order[-1]}  # only once every bucket is known
+    assert all(w.distractor.question_id != w.question_id for _, w in made if isinstance(w, RecoverabilityWork))
+
+
+class FakeBackend(Blocking):
+    """A controllable engine: each request takes ``duration(key)`` fake seconds, all run in parallel."""
+
+    name = "fake"
+    background = False
+    context_length = 4096
+
+    def __init__(self, golds: dict[str, str], slow: float, fast_question: str) -> None:
+        self.now = 0.0
+        self.golds, self.slow, self.fast_question = golds, slow, fast_question
+        self.submitted: dict[str, float] = {}
+        self.finished: dict[str, float] = {}
+        self._running: dict[str, tuple[float, Request]] = {}
+
+    def clock(self) -> float:
+        return self.now
+
+    def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
+        for r in requests:
+            self.submitted[r.key] = self.now
+            quick = not r.key.startswith("solo/") or r.key == f"solo/{self.fast_question}"
+            self._running[r.key] = (self.now + (1.0 if quick else self.slow), r)
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+    def collect(self) -> list[Completion]:
+        self.now = min(t for t, _ in self._running.values())
+        done = [r for t, r in self._running.values() if t == self.now]
+        out = []
+        for r in done:
+            del self._running[r.key]
+            self.finished[r.key] = self.now
+            qid = r.key.split("/", 1)[1] if r.key.startswith("solo/") else "/".join(r.key.split("/")[2:4])
+            # The fast question is never solved (truncated); every other answer is right.
+            text = "thinking" if qid == self.fast_question else f"ok\n\nsure\n</think> \\boxed{{{self.golds[qid]}}}"
+            out.extend(Completion(r.key, i, text, len(r.prompt_ids), 5, "stop") for i in range(r.n))
+        return out
+
+    def versions(self) -> dict[str, str]:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("slow", [100.0])
+def test_guidability_of_an_early_question_is_submitted_before_the_solo_pass_ends(
+    arith_release: Path, tiny_model: object, tmp_path: Path, slow: float
+) -> None:
+    release = load_release(arith_release)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model("qwen3"))  # type: ignore[operator]
+    questions = list(release.questions)
+    fast = questions[5].id
+    backend = FakeBackend({q.id: q.answer for q in questions}, slow, fast)
+    config = EvalConfig(model="tiny", grading_workers=1)
+    with SampleStore.open(tmp_path, {"config": config.to_json()}) as store:
+        outcome = run_protocol(config, release, questions, tokenizer, backend, "tiny", store, lambda *a: None, backend.clock)
+        samples = list(store.samples())
+    solo_end = max(t for k, t in backend.finished.items() if k.startswith("solo/"))
+    assert solo_end == slow
+    early = {k: t for k, t in backend.submitted.items() if k.startswith(f"guidability/individual/{fast}/")}
+    assert len(early) == len(config.guide_fractions) and all(t == 1.0 for t in early.values())  # not at t=100
+    assert all(t >= slow for k, t in backend.submitted.items() if k.startswith("recoverability/individual/"))
+    # Every later request was handed over the moment it was ready: the engine never waited on the harness.
+    assert outcome.timeline["idle_with_ready_work_s"] == 0 and outcome.timeline["generating_s"] == backend.now
+    tests = {s.test for s in samples}
+    assert tests == {"solo", "recoverability", "guidability", "control"}
+    assert len(samples) == sum(8 if k.split("/")[0] != "recoverability" else 1 for k in backend.finished) 
