@@ -8,7 +8,7 @@ from typing import Any
 from suite.evaluation import EvalConfig, evaluate
 from suite.evaluation._run import Progress
 from suite.release import build_release
-from suite.tiny import ensure_reasoner, write_arithmetic_source
+from suite.tiny import build_arithmetic_release, ensure_reasoner
 
 
 def run_demo(
@@ -26,15 +26,7 @@ def run_demo(
     reasoner = ensure_reasoner(log=True)
     release = out / "release"
     if source is None:
-        files = write_arithmetic_source(out / "source", questions=questions)
-        build_release(
-            str(files["source"]),
-            release,
-            benchmarks=["arith"],
-            force=True,
-            subsets={"recoverability_shared": files["shared"], "guidability_shared": files["shared"]},
-            guides={"oracle": files["guide"]},
-        )
+        build_arithmetic_release(out, questions=questions, force=True)
         config = EvalConfig(model=str(reasoner), max_tokens=400)
     else:
         build_release(str(source), release, benchmarks=list(benchmarks or ()) or ["arith"], force=True)

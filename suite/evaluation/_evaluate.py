@@ -7,7 +7,7 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,11 +115,21 @@ def check_output(out: Path, config: EvalConfig) -> None:
         raise SuiteError(f"--out {out} holds a run with {differing}; use another --out or the same configuration.")
 
 
-def evaluate(config: EvalConfig, release_dir: Path, out: Path, progress: Progress) -> dict[str, Any]:
+BackendFactory = Callable[[EvalConfig, ModelSource], tuple[Backend, Any]]
+
+
+def evaluate(
+    config: EvalConfig,
+    release_dir: Path,
+    out: Path,
+    progress: Progress,
+    backend_factory: BackendFactory = make_backend,
+) -> dict[str, Any]:
     """Run (or resume) ``suite eval`` and return the validated ``result.json``.
 
     Every generation and grade is in ``out/store.jsonl`` the moment it exists; running
     the same command again on the same ``out`` continues where a crash left off.
+    ``backend_factory`` builds the backend and tokenizer (benchmarks plug in their own).
     """
     check_config(config)
     check_output(out, config)
@@ -133,7 +143,7 @@ def evaluate(config: EvalConfig, release_dir: Path, out: Path, progress: Progres
         "model_revision": source.revision,
     }
     with SampleStore.open(out, header) as store:
-        backend, tokenizer = make_backend(config, source)
+        backend, tokenizer = backend_factory(config, source)
         try:
             outcome = run_protocol(config, release, questions, tokenizer, backend, config.model, store, progress)
         finally:

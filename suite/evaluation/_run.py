@@ -122,6 +122,7 @@ class _Runner:
             self.schedule.notes.append("the release has no guide steers: guidability not run")
         for work in self.schedule.start():
             self.start(work)
+        reported = -1.0
         while self.jobs:
             began = self.clock()
             engine_had_work = self.backend.busy > 0
@@ -143,7 +144,9 @@ class _Runner:
             else:
                 self.timeline.spend("idle_with_ready_work", ended - began)
             self.timeline.record(ended, 0, self.backend.busy)
-            self.progress(self.done, self.known, self.tokens, self.backend.busy)
+            if ended - reported >= 0.2 or not self.jobs:
+                reported = ended
+                self.progress(self.done, self.known, self.tokens, self.backend.busy)
         assert self.schedule.finished, "every job is done but some solo outcome never arrived"
         return RunOutcome(
             self.schedule.notes,

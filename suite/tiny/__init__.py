@@ -6,7 +6,7 @@ Nothing here downloads anything; everything is built from a seed on CPU.
 from suite.tiny._arithmetic import ArithmeticProblem, arithmetic_problems, final_answer_text, make_problem
 from suite.tiny._model import build_random_model, save_random_model
 from suite.tiny._reasoner import TrainingConfig, cache_root, ensure_reasoner, train_reasoner
-from suite.tiny._release import ORACLE, write_arithmetic_source
+from suite.tiny._release import ORACLE, build_arithmetic_release, write_arithmetic_source
 from suite.tiny._templates import CHAT_TEMPLATES
 from suite.tiny._tokenizer import build_tokenizer
 
@@ -16,6 +16,7 @@ __all__ = [
     "ArithmeticProblem",
     "TrainingConfig",
     "arithmetic_problems",
+    "build_arithmetic_release",
     "build_random_model",
     "build_tokenizer",
     "cache_root",

@@ -38,3 +38,18 @@ def write_arithmetic_source(folder: Path, questions: int = 24, seed: int = 99, s
     (folder / "oracle.jsonl").write_text("".join(json.dumps(g) + "\n" for g in guide))
     (folder / "shared.txt").write_text("".join(f"arith/{p.id}\n" for p in chosen[:shared]))
     return {"source": folder, "guide": folder / "oracle.jsonl", "shared": folder / "shared.txt"}
+
+
+def build_arithmetic_release(root: Path, questions: int = 24, shared: int = 6, force: bool = False) -> Path:
+    """``write_arithmetic_source`` into ``root/source``, built into ``root/release`` with both shared subsets."""
+    from suite.release import build_release
+
+    files = write_arithmetic_source(root / "source", questions=questions, shared=shared)
+    return build_release(
+        str(files["source"]),
+        root / "release",
+        benchmarks=["arith"],
+        force=force,
+        subsets={"recoverability_shared": files["shared"], "guidability_shared": files["shared"]},
+        guides={"oracle": files["guide"]},
+    )

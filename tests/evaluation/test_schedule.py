@@ -29,7 +29,7 @@ def solve_count(qid: str) -> int:
 
 def feed(s: Schedule, order: Sequence[str]) -> list[tuple[str, Work]]:
     """Solo outcomes in ``order``; (the question that completed, each piece of work it made ready)."""
-    out = []
+    out: list[tuple[str, Work]] = []
     for qid in order:
         k = solve_count(qid)
         out.extend((qid, w) for w in s.solo_done(qid, [i < k for i in range(8)]))
@@ -102,7 +102,7 @@ class FakeBackend(Blocking):
     def collect(self) -> list[Completion]:
         self.now = min(t for t, _ in self._running.values())
         done = [r for t, r in self._running.values() if t == self.now]
-        out = []
+        out: list[Completion] = []
         for r in done:
             del self._running[r.key]
             self.finished[r.key] = self.now
@@ -130,7 +130,9 @@ def test_guidability_of_an_early_question_is_submitted_before_the_solo_pass_ends
     backend = FakeBackend({q.id: q.answer for q in questions}, slow, fast)
     config = EvalConfig(model="tiny", grading_workers=1)
     with SampleStore.open(tmp_path, {"config": config.to_json()}) as store:
-        outcome = run_protocol(config, release, questions, tokenizer, backend, "tiny", store, lambda *a: None, backend.clock)
+        outcome = run_protocol(
+            config, release, questions, tokenizer, backend, "tiny", store, lambda *a: None, backend.clock
+        )
         samples = list(store.samples())
     solo_end = max(t for k, t in backend.finished.items() if k.startswith("solo/"))
     assert solo_end == slow
@@ -141,4 +143,4 @@ def test_guidability_of_an_early_question_is_submitted_before_the_solo_pass_ends
     assert outcome.timeline["idle_with_ready_work_s"] == 0 and outcome.timeline["generating_s"] == backend.now
     tests = {s.test for s in samples}
     assert tests == {"solo", "recoverability", "guidability", "control"}
-    assert len(samples) == sum(8 if k.split("/")[0] != "recoverability" else 1 for k in backend.finished) 
+    assert len(samples) == sum(8 if k.split("/")[0] != "recoverability" else 1 for k in backend.finished)
