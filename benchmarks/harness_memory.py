@@ -3,8 +3,9 @@
 Usage: python benchmarks/harness_memory.py [--questions 60] [--factor 10] [--kb 8]
 Each size runs in a fresh process: the real runner, sample store, grader pool, bundle
 writer and validation, on generated arithmetic questions, with a synthetic engine that
-answers every request at once with ``--kb`` KB of thinking (right about half the time),
-so the only thing measured is what the harness keeps. Prints one JSON line per size.
+answers each submitted group at once with ``--kb`` KB of thinking (right about half the
+time), so the only thing measured is what the harness keeps. The individual subset and
+the control are uncapped, so samples grow with questions. Prints one JSON line per size.
 Target (issue 5): peak RSS does not grow with the number of samples.
 """
 
@@ -31,22 +32,24 @@ class SyntheticEngine(Blocking):
 
     name = "hf"  # result.json only admits real backend names; versions() says what this really is
     background = False
+    window = 64
     context_length = 1 << 20
 
     def __init__(self, golds: dict[str, str], kb: int) -> None:
         self.golds, self.kb = golds, kb
-        self._queue: list[Request] = []
+        self._queue: list[list[Request]] = []
 
     def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
-        self._queue.extend(requests)
+        self._queue.append(list(requests))
 
     @property
     def busy(self) -> int:
-        return len(self._queue)
+        return sum(map(len, self._queue))
 
     def collect(self) -> list[Completion]:
+        """One submitted group per call, like a real engine finishing work over time."""
         out = []
-        for r in self._queue:
+        for r in self._queue.pop(0):
             qid = r.key.split("/", 1)[1] if r.key.startswith("solo/") else "/".join(r.key.split("/")[2:4])
             for i in range(r.n):
                 digest = hashlib.sha256(f"{r.seed}/{i}".encode()).hexdigest()
@@ -55,7 +58,6 @@ class SyntheticEngine(Blocking):
                 answer = self.golds[qid] if int(digest[:2], 16) < 140 else str(10_000 + int(digest[2:6], 16))
                 text = f"{paragraphs[: self.kb * 1024]}\n</think>\n\nThe answer is \\boxed{{{answer}}}."
                 out.append(Completion(r.key, i, text, len(r.prompt_ids), self.kb * 256, "stop"))
-        self._queue = []
         return out
 
     def versions(self) -> dict[str, str]:
@@ -74,9 +76,10 @@ def one_run(questions: int, kb: int, model: str) -> dict[str, Any]:
     from suite.tiny import build_arithmetic_release
 
     root = Path(tempfile.mkdtemp(prefix="harness-memory-"))
-    release = build_arithmetic_release(root, questions=questions, shared=min(questions, 20))
+    release = build_arithmetic_release(root, questions=questions, shared=max(1, questions // 6))
     golds = {q.id: q.answer for q in load_release(release).questions}
-    config = EvalConfig(model=model, max_tokens=1 << 16)
+    # No caps on the individual subset and the control, so samples grow in proportion to questions.
+    config = EvalConfig(model=model, max_tokens=1 << 16, individual_subset_size=10**6, control_size=10**6)
     began = time.monotonic()
     result = evaluate(
         config,

@@ -58,6 +58,8 @@ class Backend(Protocol):
     context_length: int
     background: bool
     """True when the engine works between ``collect`` calls (a server); False when only inside them."""
+    window: int
+    """Requests worth keeping submitted: enough to keep the engine full, few enough to bound memory."""
 
     def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
         """Queue one group of requests."""

@@ -19,6 +19,8 @@ class HFBackend(Blocking):
 
     name = "hf"
     background = False
+    window = 64
+    """A few groups: the next is ready when one finishes."""
 
     def __init__(self, model: Any, tokenizer: Any, device: str = "cpu", batch_size: int = 32) -> None:
         import torch

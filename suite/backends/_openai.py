@@ -16,6 +16,8 @@ class OpenAIBackend(Blocking):
 
     name = "openai"
     background = True
+    window = 128
+    """Four times the default concurrency."""
 
     def __init__(
         self,

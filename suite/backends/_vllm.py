@@ -30,6 +30,8 @@ class VLLMBackend(Blocking):
 
     name = "vllm"
     background = False
+    window = 512
+    """Up to 512 x n sequences queued: far above what the engine runs at once (``max_num_seqs``)."""
 
     def __init__(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -70,12 +71,15 @@ def run_protocol(
     judge = (
         Judge(JudgeConfig(config.judge_url, config.judge_model)) if config.judge_url and config.judge_model else None
     )
-    with (
-        GraderPool(config.grading_workers, GradingConfig(timeout_s=config.grading_timeout_s)) as pool,
-        ThreadPoolExecutor(max_workers=judge.config.concurrency if judge else 1) as judging,
-    ):
-        runner = _Runner(config, release, questions, tokenizer, backend, store, pool, judge, judging, progress, clock)
-        return runner.run()
+    judging = ThreadPoolExecutor(max_workers=judge.config.concurrency if judge else 1, thread_name_prefix="judge")
+    try:
+        with GraderPool(config.grading_workers, GradingConfig(timeout_s=config.grading_timeout_s)) as pool:
+            runner = _Runner(
+                config, release, questions, tokenizer, backend, store, pool, judge, judging, progress, clock
+            )
+            return runner.run()
+    finally:
+        judging.shutdown(wait=False, cancel_futures=True)  # on Ctrl-C: do not wait for the judge
 
 
 class _Runner:
@@ -113,6 +117,8 @@ class _Runner:
         """Jobs not fully graded yet."""
         self.grades: dict[str, list[Grade | None]] = {}
         self.judged: dict[Future[Grade], SampleKey] = {}
+        self.ready: deque[Work] = deque()
+        """Work whose dependencies are graded, not handed to the backend yet (at most ``backend.window`` is)."""
         self.known = self.done = self.tokens = 0
         self.generate_s = 0.0
         self.timeline = Timeline(clock())
@@ -120,10 +126,11 @@ class _Runner:
     def run(self) -> RunOutcome:
         if self.schedule.guidability and not self.guides:
             self.schedule.notes.append("the release has no guide steers: guidability not run")
-        for work in self.schedule.start():
-            self.start(work)
+        self.ready.extend(self.schedule.start())
         reported = -1.0
-        while self.jobs:
+        while self.jobs or self.ready:
+            while self.ready and self.backend.busy < self.backend.window:  # the engine's queue stays full
+                self.start(self.ready.popleft())
             began = self.clock()
             engine_had_work = self.backend.busy > 0
             if engine_had_work:
@@ -136,6 +143,12 @@ class _Runner:
                 began = generated
                 self.receive(completions)
             self.drain(wait=not engine_had_work)
+            if not (self.backend.busy or self.pool.pending or self.judged or self.ready) and self.jobs:
+                key = next(iter(self.jobs))
+                raise SuiteError(
+                    f"the {self.backend.name} backend returned fewer completions than asked for {len(self.jobs)} "
+                    f"request(s), e.g. {key}; check the engine's log, then run the same command to resume."
+                )
             ended = self.clock()
             if not engine_had_work:
                 self.timeline.spend("waiting", ended - began)
@@ -309,8 +322,10 @@ class _Runner:
         job = self.jobs.pop(request_key)
         del self.grades[request_key]
         if job.template.test == "solo":
-            for work in self.schedule.solo_done(job.question.id, [bool(s and s.correct) for s in slots]):
-                self.start(work)
+            # What a graded question unlocks goes ahead of solo work not yet started: items finish early.
+            self.ready.extendleft(
+                reversed(self.schedule.solo_done(job.question.id, [bool(s and s.correct) for s in slots]))
+            )
 
 
 def select_questions(release: Release, config: EvalConfig) -> list[Question]:

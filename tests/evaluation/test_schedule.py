@@ -77,6 +77,7 @@ class FakeBackend(Blocking):
 
     name = "fake"
     background = False
+    window = 64
     context_length = 4096
 
     def __init__(self, golds: dict[str, str], slow: float, fast_question: str) -> None:
@@ -144,3 +145,30 @@ def test_guidability_of_an_early_question_is_submitted_before_the_solo_pass_ends
     tests = {s.test for s in samples}
     assert tests == {"solo", "recoverability", "guidability", "control"}
     assert len(samples) == sum(8 if k.split("/")[0] != "recoverability" else 1 for k in backend.finished)
+
+
+class LosingBackend(FakeBackend):
+    """Returns one completion too few for the first solo request."""
+
+    lost = False
+
+    def collect(self) -> list[Completion]:
+        out = super().collect()
+        first = None if self.lost else next((c for c in out if c.key.startswith("solo/")), None)
+        self.lost = self.lost or first is not None
+        return [c for c in out if c is not first]
+
+
+def test_a_backend_that_loses_completions_is_an_error_not_a_hang(
+    arith_release: Path, tiny_model: object, tmp_path: Path
+) -> None:
+    from suite._errors import SuiteError
+
+    release = load_release(arith_release)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model("qwen3"))  # type: ignore[operator]
+    questions = list(release.questions)[:4]
+    backend = LosingBackend({q.id: q.answer for q in questions}, 2.0, questions[0].id)
+    config = EvalConfig(model="tiny", grading_workers=1, tests=("solo",))
+    with SampleStore.open(tmp_path, {"config": config.to_json()}) as store, pytest.raises(SuiteError) as error:
+        run_protocol(config, release, questions, tokenizer, backend, "tiny", store, lambda *a: None, backend.clock)
+    assert "returned fewer completions than asked for 1 request(s), e.g. solo/" in str(error.value)
