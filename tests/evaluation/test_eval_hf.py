@@ -49,9 +49,17 @@ def test_bundle_validates_and_every_cell_comes_from_real_generations(bundle: Pat
 
 def test_same_seed_same_samples(bundle: Path, arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:
     again = run_suite(
-        "eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(tmp_path / "again"),
-        "--max-tokens", "400", "--tests", "solo",
-    )  # fmt: skip
+        "eval",
+        str(tiny_reasoner),
+        "--release",
+        str(arith_release),
+        "--out",
+        str(tmp_path / "again"),
+        "--max-tokens",
+        "400",
+        "--tests",
+        "solo",
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     with gzip.open(bundle / "samples.jsonl.gz", "rt") as f:
         first = [json.loads(line) for line in f if '"test": "solo"' in line]

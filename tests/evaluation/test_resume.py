@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from suite._files import sha256_file
-from tests.evaluation.conftest import HF_RUN
+from tests.conftest import HF_RUN
 from tests.test_cli import run_suite
 
 Stop = Callable[[list[str]], bool]

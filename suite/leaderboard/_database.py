@@ -1,0 +1,200 @@
+"""The leaderboard database (DuckDB): runs, metrics in long format, and every sample with its grade.
+
+Re-ingesting a bundle is a no-op (runs are keyed by their samples' sha256). For each model,
+revision, release and grading configuration the newest run is the ranked one (view ``ranked``);
+older runs stay queryable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from filelock import FileLock, Timeout
+
+from suite._errors import SuiteError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,            -- sha256 of samples.jsonl.gz
+    model_id VARCHAR NOT NULL,
+    model_revision VARCHAR NOT NULL,
+    model_kind VARCHAR NOT NULL,
+    release_version VARCHAR NOT NULL,
+    release_manifest_sha256 VARCHAR NOT NULL,
+    grading_key VARCHAR NOT NULL,          -- sha256 of the grading config: never ranked across different ones
+    judged BOOLEAN NOT NULL,
+    suite_version VARCHAR NOT NULL,
+    backend VARCHAR NOT NULL,
+    created VARCHAR NOT NULL,
+    ingested_at DOUBLE NOT NULL,
+    source VARCHAR NOT NULL,
+    provenance VARCHAR NOT NULL,           -- "self-reported" or "verified"
+    samples_count INTEGER NOT NULL,
+    result JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id VARCHAR NOT NULL,
+    test VARCHAR NOT NULL,                 -- solo, recoverability/shared, guidability/control, ...
+    cell VARCHAR NOT NULL,                 -- macro, per_position/0.2, per_guide/oracle, mean, ...
+    value DOUBLE,
+    ci_low DOUBLE,
+    ci_high DOUBLE,
+    n INTEGER,
+    generations INTEGER
+);
+CREATE TABLE IF NOT EXISTS samples (
+    run_id VARCHAR NOT NULL,
+    test VARCHAR, subset VARCHAR, question_id VARCHAR, benchmark VARCHAR, sample INTEGER, seed BIGINT,
+    position DOUBLE, fraction DOUBLE, guide VARCHAR, distractor_question_id VARCHAR, own_sample INTEGER,
+    prompt_sha256 VARCHAR, steer_own VARCHAR, steer_transition VARCHAR, steer_text VARCHAR,
+    steer_contains_answer BOOLEAN, completion VARCHAR, prompt_tokens INTEGER, completion_tokens INTEGER,
+    finish_reason VARCHAR, correct BOOLEAN, grade JSON
+);
+CREATE OR REPLACE VIEW ranked AS
+    SELECT * FROM runs
+    QUALIFY row_number() OVER (
+        PARTITION BY model_id, model_revision, release_version, grading_key ORDER BY created DESC, ingested_at DESC
+    ) = 1;
+"""
+
+SAMPLE_COLUMNS = {
+    "test": "VARCHAR",
+    "subset": "VARCHAR",
+    "question_id": "VARCHAR",
+    "benchmark": "VARCHAR",
+    "sample": "INTEGER",
+    "seed": "BIGINT",
+    "position": "DOUBLE",
+    "fraction": "DOUBLE",
+    "guide": "VARCHAR",
+    "distractor_question_id": "VARCHAR",
+    "own_sample": "INTEGER",
+    "prompt_sha256": "VARCHAR",
+    "steer_own": "VARCHAR",
+    "steer_transition": "VARCHAR",
+    "steer_text": "VARCHAR",
+    "steer_contains_answer": "BOOLEAN",
+    "completion": "VARCHAR",
+    "prompt_tokens": "INTEGER",
+    "completion_tokens": "INTEGER",
+    "finish_reason": "VARCHAR",
+    "grade": "JSON",
+}
+
+
+@contextmanager
+def open_database(path: Path, wait_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database at ``path``, created if missing; one build at a time (others wait ``wait_s``, then fail)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path) + ".lock")
+    try:
+        lock.acquire(timeout=wait_s)
+    except Timeout:
+        raise SuiteError(
+            f"another leaderboard build has been using {path} for over {wait_s:.0f} s; wait for it or use another --db."
+        ) from None
+    try:
+        try:
+            con = duckdb.connect(str(path))
+        except duckdb.Error as e:
+            raise SuiteError(f"{path} is not a DuckDB database this suite can open ({e}); use another --db.") from None
+        try:
+            con.execute(SCHEMA)
+            yield con
+        finally:
+            con.close()
+    finally:
+        lock.release()
+
+
+def grading_key(grading: dict[str, Any]) -> str:
+    """sha256 of a result's grading configuration (canonical JSON)."""
+    return hashlib.sha256(json.dumps(grading, sort_keys=True).encode()).hexdigest()
+
+
+def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, Any, Any, Any, Any, Any]]:
+    """(test, cell, value, ci_low, ci_high, n, generations) for every score in a ``metrics`` object."""
+    rows = []
+
+    def walk(node: dict[str, Any], path: list[str]) -> None:
+        if "value" in node and "n" in node:
+            depth = 1 if path[0] == "solo" else 2  # solo/<cell>; recoverability/<subset>/<cell>
+            test, cell = "/".join(path[:depth]), "/".join(path[depth:])
+            rows.append(
+                (test, cell, node["value"], node.get("ci_low"), node.get("ci_high"), node["n"], node.get("generations"))
+            )
+            return
+        if "covered" in node and "total" in node:
+            rows.append(
+                (
+                    "/".join(path[:2]),
+                    "coverage",
+                    node["covered"] / node["total"] if node["total"] else None,
+                    None,
+                    None,
+                    node["total"],
+                    node["covered"],
+                )
+            )
+            return
+        for key, child in node.items():
+            if isinstance(child, dict):
+                walk(child, [*path, key])
+
+    walk(metrics, [])
+    return rows
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection, bundle: Path, result: dict[str, Any], provenance: str = "self-reported"
+) -> bool:
+    """Add one validated bundle in a single transaction; False when it is already in the database."""
+    run_id = result["samples"]["sha256"]
+    if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                result["model"]["id"],
+                result["model"]["revision"],
+                result["model"]["kind"],
+                result["release"]["version"],
+                result["release"]["manifest_sha256"],
+                grading_key(result["grading"]),
+                result["grading"].get("judge") is not None,
+                result["suite"]["version"],
+                result["backend"]["name"],
+                result["created"],
+                time.time(),
+                str(bundle),
+                provenance,
+                result["samples"]["count"],
+                json.dumps(result),
+            ],
+        )
+        con.executemany(
+            "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, *row) for row in metric_rows(result["metrics"])],
+        )
+        columns = ", ".join(f"'{k}': '{v}'" for k, v in SAMPLE_COLUMNS.items())
+        names = ", ".join(k for k in SAMPLE_COLUMNS if k != "grade")
+        con.execute(
+            f"""INSERT INTO samples SELECT ?, {names}, CAST(json_extract(grade, '$.correct') AS BOOLEAN), grade
+                FROM read_json(?, format = 'newline_delimited', compression = 'gzip', columns = {{{columns}}})""",
+            [run_id, str(bundle / result["samples"]["file"])],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True

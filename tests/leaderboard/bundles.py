@@ -1,0 +1,154 @@
+"""Writes valid, realistic result bundles without running a model (for leaderboard tests and benchmarks).
+
+Every bundle passes ``suite validate``: its metrics are computed from its samples by the
+suite's own code. Strings that reach the site can carry hostile payloads (``payload``).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from suite.evaluation import EvalConfig, write_bundle
+from suite.evaluation._bundle import RESULT_FORMAT, RESULT_FORMAT_VERSION
+from suite.evaluation._metrics import compute_metrics
+from suite.evaluation._samples import Sample
+from suite.grading import Grade, GradingConfig
+
+BENCHMARKS = ("aime24", "math500", "minerva")
+
+
+@dataclass(frozen=True)
+class FakeRun:
+    """What a synthetic bundle looks like."""
+
+    model_id: str
+    skill: float
+    """Probability that a solo sample is right (per-question rates spread around it)."""
+    questions: int = 60
+    release_version: str = "1.0.0"
+    manifest_sha256: str = "0" * 64
+    seed: int = 0
+    created: str = "2026-11-26T00:00:00Z"
+    judged: bool = False
+    text: str = "Let me compute this step by step."
+    """Thinking text of every completion (a payload goes here)."""
+    words: int = 40
+    """Words of thinking per completion."""
+
+
+def samples_of(run: FakeRun) -> list[Sample]:
+    rng = random.Random(f"{run.model_id}/{run.seed}")
+    out: list[Sample] = []
+    guides = ("oracle", run.model_id[:24] or "guide")
+
+    def sample(test: Any, qid: str, index: int, ok: bool, **fields: Any) -> Sample:
+        thinking = " ".join([run.text] * max(1, run.words // max(1, len(run.text.split()))))
+        answer = "42" if ok else "41"
+        return Sample(
+            test=test,
+            question_id=qid,
+            benchmark=qid.split("/")[0],
+            sample=index,
+            seed=rng.randrange(2**31),
+            prompt_sha256=f"{rng.getrandbits(256):064x}",
+            completion=f"{thinking}\n</think>\n\nSo the answer is \\boxed{{{answer}}}.",
+            prompt_tokens=120,
+            completion_tokens=len(thinking.split()) + 12,
+            finish_reason="stop",
+            grade=Grade(ok, answer=answer, method="string_match"),
+            **fields,
+        )
+
+    solved: dict[str, int] = {}
+    for i in range(run.questions):
+        qid = f"{BENCHMARKS[i % len(BENCHMARKS)]}/{i}"
+        rate = min(1.0, max(0.0, rng.gauss(run.skill, 0.3)))
+        oks = [rng.random() < rate for _ in range(8)]
+        solved[qid] = sum(oks)
+        out.extend(sample("solo", qid, k, ok) for k, ok in enumerate(oks))
+    shared = list(solved)[:20]
+    for subset, ids in (("individual", [q for q, k in solved.items() if k][:200]), ("shared", shared)):
+        for qid in ids:
+            if subset == "shared" and not solved[qid]:
+                continue  # not covered
+            for m in (0.0, 0.2, 0.4, 0.6, 0.8):
+                out.append(
+                    sample(
+                        "recoverability",
+                        qid,
+                        0,
+                        rng.random() < run.skill * (0.6 + m / 2),
+                        subset=subset,
+                        position=m,
+                        distractor_question_id=shared[-1],
+                        own_sample=0,
+                        steer_own=run.text * (m > 0),
+                        steer_transition="\n\nWait. Let me think.\n\n" if m else "",
+                        steer_text=run.text,
+                    )
+                )
+    groups: tuple[tuple[str, str | None, list[str]], ...] = (
+        ("guidability", "individual", [q for q, k in solved.items() if k <= 1]),
+        ("guidability", "shared", shared),
+        ("control", None, [q for q, k in solved.items() if k == 8][:50]),
+    )
+    for test, kind, ids in groups:
+        for qid in ids:
+            for guide in guides:
+                for f in (0.2, 0.4, 0.6, 0.8):
+                    contains = rng.random() < f / 3
+                    for k in range(8):
+                        ok = rng.random() < (0.95 if test == "control" else 0.1 + f / 4)
+                        out.append(
+                            sample(
+                                test,
+                                qid,
+                                k,
+                                ok,
+                                subset=kind,
+                                fraction=f,
+                                guide=guide,
+                                steer_own="",
+                                steer_transition="",
+                                steer_text=run.text,
+                                steer_contains_answer=contains,
+                            )
+                        )
+    return out
+
+
+def write_fake_bundle(out: Path, run: FakeRun) -> Path:
+    """Write a valid bundle for ``run`` into ``out``."""
+    samples = samples_of(run)
+    config = EvalConfig(model=run.model_id, seed=run.seed)
+    judge = {"judge_model": "judge", "judge_url": "http://127.0.0.1:1/v1", "judge_prompt_sha256": "0" * 64}
+    result = {
+        "format": RESULT_FORMAT,
+        "format_version": RESULT_FORMAT_VERSION,
+        "created": run.created,
+        "suite": {"version": "0.1.0", "git_commit": None, "git_dirty": None},
+        "release": {"version": run.release_version, "manifest_sha256": run.manifest_sha256},
+        "model": {"id": run.model_id, "revision": "0" * 40, "kind": "hub"},
+        "backend": {"name": "vllm", "versions": {"vllm": "0.0.0"}},
+        "hardware": {"gpus": [], "cpu": "x86_64", "cpu_count": 2, "platform": "test"},
+        "config": config.to_json(),
+        "sampling": {"temperature": 0.6, "top_p": 0.95, "top_k": None, "max_tokens": 32768},
+        "grading": GradingConfig().to_json() | {"judge": judge if run.judged else None},
+        "timing": {"wall_s": 1.0, "generate_s": 1.0, "prompt_tokens": 0, "completion_tokens": 0},
+        "timeline": {
+            "bucket_s": 1.0,
+            "points": [],
+            "wall_s": 1.0,
+            "generating_s": 1.0,
+            "idle_with_ready_work_s": 0.0,
+            "waiting_s": 0.0,
+            "idle_fraction": 0.0,
+        },
+        "items": {"questions": run.questions, "shared_recoverability": 20},
+        "notes": [],
+        "metrics": compute_metrics(samples, run.seed, 20),
+    }
+    return write_bundle(out, result, samples)

@@ -1,0 +1,178 @@
+"""Validated merge into DuckDB: rejections, idempotent re-ingest, the newest run ranked, exports, locking."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from suite.leaderboard import build_database, metric_rows, open_database
+from suite.release import Release, load_release
+from tests.leaderboard.bundles import FakeRun, write_fake_bundle
+from tests.test_cli import run_suite
+
+
+@pytest.fixture(scope="module")
+def release(arith_release: Path) -> Release:
+    return load_release(arith_release)
+
+
+def fake(root: Path, name: str, release: Release, **knobs: object) -> Path:
+    run = FakeRun(name, release_version=release.version, manifest_sha256=release.manifest_sha256, **knobs)  # type: ignore[arg-type]
+    return write_fake_bundle(root / name.replace("/", "--") / (str(knobs.get("created", "run")).replace(":", "")), run)
+
+
+def test_merge_rank_and_export(tmp_path: Path, release: Release) -> None:
+    bundles = tmp_path / "bundles"
+    fake(bundles, "org/a-7B", release, skill=0.7)
+    fake(bundles, "org/b-1.5B", release, skill=0.4, created="2026-01-01T00:00:00Z")
+    newer = fake(bundles, "org/b-1.5B", release, skill=0.5, seed=1, created="2026-02-01T00:00:00Z")
+    db, site = tmp_path / "lb.duckdb", tmp_path / "site"
+    verdicts = build_database([str(bundles / "*" / "*")], db, [release], site / "data")
+    assert [v.status for v in verdicts] == ["accepted"] * 3
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (3,)
+        ranked = con.execute("SELECT model_id, source FROM ranked ORDER BY model_id").fetchall()
+        assert ranked == [("org/a-7B", ranked[0][1]), ("org/b-1.5B", str(newer))]  # the newest run of b is ranked
+        result = json.loads((newer / "result.json").read_text())
+        stored = con.execute("SELECT count(*) FROM metrics WHERE run_id = ?", [result["samples"]["sha256"]]).fetchone()
+        assert stored == (len(metric_rows(result["metrics"])),)
+        samples = con.execute(
+            "SELECT count(*), count(*) FILTER (correct) FROM samples WHERE run_id = ?", [result["samples"]["sha256"]]
+        ).fetchone()
+        assert samples is not None and samples[0] == result["samples"]["count"] and 0 < samples[1] < samples[0]
+        solo = con.execute(
+            "SELECT value FROM metrics WHERE run_id = ? AND test = 'solo' AND cell = 'macro'",
+            [result["samples"]["sha256"]],
+        ).fetchone()
+        assert solo == (result["metrics"]["solo"]["macro"]["value"],)
+    with (site / "data" / "results.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["model_id"] for r in sorted(rows, key=lambda r: r["model_id"])] == ["org/a-7B", "org/b-1.5B"]
+    assert (site / "data" / "results.parquet").stat().st_size > 0 and (
+        site / "data" / "samples.parquet"
+    ).stat().st_size > 0
+    again = build_database([str(bundles / "*" / "*")], db, [release], site / "data")
+    assert [v.status for v in again] == ["unchanged"] * 3  # keyed by the samples' sha256: a no-op
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (3,)
+
+
+def test_bad_bundles_are_rejected_with_one_reason_and_the_rest_go_in(tmp_path: Path, release: Release) -> None:
+    good = fake(tmp_path, "org/good", release, skill=0.6)
+    lying = fake(tmp_path, "org/lying", release, skill=0.6)
+    result = json.loads((lying / "result.json").read_text())
+    result["metrics"]["solo"]["macro"]["value"] = 0.99
+    (lying / "result.json").write_text(json.dumps(result))
+    other = write_fake_bundle(tmp_path / "other-release", FakeRun("org/elsewhere", 0.5, manifest_sha256="1" * 64))
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "result.json").write_text("{")
+    verdicts = {
+        v.bundle: v
+        for v in build_database(
+            [str(p) for p in (good, lying, other, broken)], tmp_path / "db", [release], tmp_path / "x"
+        )
+    }
+    assert verdicts[good].status == "accepted"
+    assert "metrics.solo.macro.value is 0.99 but the samples give" in verdicts[lying].reason
+    assert "is not a release this leaderboard knows" in verdicts[other].reason
+    assert verdicts[broken].status == "rejected" and verdicts[broken].reason
+    cli = run_suite(
+        "leaderboard",
+        "build",
+        str(good),
+        str(lying),
+        "--db",
+        str(tmp_path / "db"),
+        "--site",
+        str(tmp_path / "site"),
+        "--release",
+        str(release.path),
+    )
+    assert cli.returncode == 0 and "rejected" in cli.stdout
+    strict = run_suite(
+        "leaderboard",
+        "build",
+        str(lying),
+        "--db",
+        str(tmp_path / "db"),
+        "--site",
+        str(tmp_path / "s"),
+        "--release",
+        str(release.path),
+        "--strict",
+    )
+    assert strict.returncode == 2 and "1 of 1 bundles were rejected" in strict.stderr
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from suite.leaderboard import open_database
+with open_database(Path(sys.argv[1])) as con:
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_second_build_waits_or_fails_clearly_and_the_database_survives(tmp_path: Path, release: Release) -> None:
+    bundle = fake(tmp_path, "org/a", release, skill=0.6)
+    db = tmp_path / "lb.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "5"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    refused = run_suite(
+        "leaderboard",
+        "build",
+        str(bundle),
+        "--db",
+        str(db),
+        "--site",
+        str(tmp_path / "s"),
+        "--release",
+        str(release.path),
+        "--wait",
+        "0.5",
+    )
+    assert refused.returncode == 2 and "another leaderboard build has been using" in refused.stderr
+    waited = run_suite(
+        "leaderboard",
+        "build",
+        str(bundle),
+        "--db",
+        str(db),
+        "--site",
+        str(tmp_path / "s"),
+        "--release",
+        str(release.path),
+        "--wait",
+        "60",
+    )
+    assert waited.returncode == 0 and "accepted" in waited.stdout
+    holder.wait(timeout=30)
+    # Two builds started together: both finish, the bundle is in once, the database opens.
+    second = fake(tmp_path, "org/b", release, skill=0.4)
+    command = [
+        sys.executable,
+        "-m",
+        "suite.cli",
+        "leaderboard",
+        "build",
+        str(bundle),
+        str(second),
+        "--db",
+        str(db),
+        "--site",
+        str(tmp_path / "s2"),
+        "--release",
+        str(release.path),
+    ]
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in both] == [0, 0]
+    with open_database(db) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT run_id) FROM runs").fetchone() == (2, 2)
