@@ -209,7 +209,7 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
 
     releases = [load_release(Path(r)) for r in args.release or ["release"]]
     site = Path(args.site)
-    verdicts = build_database(args.bundles, Path(args.db), releases, site / "data", args.wait)
+    verdicts = build_database(args.bundles, Path(args.db), releases, site, args.wait)
     table = Table(title=f"leaderboard: {args.db}")
     for column in ("bundle", "model", "status", "reason"):
         table.add_column(column, overflow="fold")
@@ -219,6 +219,7 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
     rejected = [v for v in verdicts if v.status == "rejected"]
     if not verdicts:
         raise SuiteError(f"no result bundle found in {' '.join(args.bundles)}; pass bundle folders or globs.")
+    console.print(f"site: {site / 'index.html'}")
     if rejected and args.strict:
         raise SuiteError(f"{len(rejected)} of {len(verdicts)} bundles were rejected (--strict).")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from suite._errors import SuiteError
 from suite.evaluation import validate_bundle
 from suite.leaderboard._database import ingest, open_database
+from suite.leaderboard._site import build_site
 from suite.release import Release
 
 
@@ -38,11 +39,11 @@ def bundle_folders(patterns: Sequence[str]) -> list[Path]:
 
 
 def build_database(
-    patterns: Sequence[str], db: Path, releases: Sequence[Release], exports: Path, wait_s: float = 60.0
+    patterns: Sequence[str], db: Path, releases: Sequence[Release], site: Path, wait_s: float = 60.0
 ) -> list[Verdict]:
-    """Validate and ingest every bundle, then write the exports into ``exports``; one verdict per bundle.
+    """Validate and ingest every bundle, write the exports into ``site/data`` and build the site in ``site``.
 
-    A rejected bundle never stops the build.
+    One verdict per bundle; a rejected bundle never stops the build.
     """
     known = {(r.version, r.manifest_sha256) for r in releases}
     verdicts: list[Verdict] = []
@@ -67,9 +68,11 @@ def build_database(
                     result["model"]["id"],
                 )
             )
+        exports = site / "data"
         exports.mkdir(parents=True, exist_ok=True)
         for name, query in EXPORTS.items():
             con.execute(f"COPY ({query}) TO '{_quoted(exports / name)}'")
+        build_site(con, site)
     return verdicts
 
 

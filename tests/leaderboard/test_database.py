@@ -33,7 +33,7 @@ def test_merge_rank_and_export(tmp_path: Path, release: Release) -> None:
     fake(bundles, "org/b-1.5B", release, skill=0.4, created="2026-01-01T00:00:00Z")
     newer = fake(bundles, "org/b-1.5B", release, skill=0.5, seed=1, created="2026-02-01T00:00:00Z")
     db, site = tmp_path / "lb.duckdb", tmp_path / "site"
-    verdicts = build_database([str(bundles / "*" / "*")], db, [release], site / "data")
+    verdicts = build_database([str(bundles / "*" / "*")], db, [release], site)
     assert [v.status for v in verdicts] == ["accepted"] * 3
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (3,)
@@ -57,7 +57,7 @@ def test_merge_rank_and_export(tmp_path: Path, release: Release) -> None:
     assert (site / "data" / "results.parquet").stat().st_size > 0 and (
         site / "data" / "samples.parquet"
     ).stat().st_size > 0
-    again = build_database([str(bundles / "*" / "*")], db, [release], site / "data")
+    again = build_database([str(bundles / "*" / "*")], db, [release], site)
     assert [v.status for v in again] == ["unchanged"] * 3  # keyed by the samples' sha256: a no-op
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (3,)
