@@ -7,7 +7,8 @@ from typing import Any
 
 from suite.evaluation import EvalConfig, evaluate
 from suite.evaluation._run import Progress
-from suite.release import build_release
+from suite.leaderboard import build_database
+from suite.release import build_release, load_release
 from suite.tiny import build_arithmetic_release, ensure_reasoner
 
 
@@ -18,7 +19,7 @@ def run_demo(
     source: Path | None = None,
     benchmarks: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """Train or load the tiny reasoner, build a small release, run ``suite eval`` (hf), validate.
+    """Train or load the tiny reasoner, build a small release, run ``suite eval`` (hf), validate, build the site.
 
     ``source``: build the release from this mirror folder instead of the built-in generated
     arithmetic questions (then ``benchmarks`` picks which of its files).
@@ -36,4 +37,6 @@ def run_demo(
         import shutil
 
         shutil.rmtree(bundle)  # the demo always starts fresh
-    return evaluate(config, release, bundle, progress)
+    result = evaluate(config, release, bundle, progress)
+    build_database([str(bundle)], out / "leaderboard.duckdb", [load_release(release)], out / "site")
+    return result

@@ -189,6 +189,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
         source = Path(args.source) if args.source else None
         result = run_demo(out, progress, args.questions, source, benchmarks)
     _print_result(result, str(out / "bundle"))
+    console.print(f"leaderboard site: {out / 'site' / 'index.html'} (open it in a browser)")
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:

@@ -16,3 +16,5 @@ def test_demo_runs_the_whole_pipeline(tiny_reasoner: Path, tmp_path: Path) -> No
     report = json.loads((tmp_path / "demo" / "bundle" / "result.json").read_text())
     assert report["items"]["questions"] == 8 and set(report["metrics"]) == {"solo", "recoverability", "guidability"}
     assert run_suite("release", "verify", str(tmp_path / "demo" / "release")).returncode == 0
+    assert "leaderboard site:" in result.stdout and (tmp_path / "demo" / "site" / "index.html").is_file()
+    assert len(list((tmp_path / "demo" / "site" / "models").glob("*.html"))) == 1

@@ -39,14 +39,14 @@ def keys_in_store(store: Path) -> list[str]:
 def interrupt(command: list[str], store: Path, when: Stop, how: signal.Signals, extra: float) -> tuple[int, str]:
     """Start ``command``; once ``when`` holds (plus ``extra`` seconds) send ``how``; (exit status, stderr)."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 1200  # generous: a slow machine must not turn a stop into a finished run
     while process.poll() is None and time.monotonic() < deadline:
         if when(keys_in_store(store)):
             time.sleep(extra)
             process.send_signal(how)
             break
         time.sleep(0.05)
-    _, stderr = process.communicate(timeout=120)
+    _, stderr = process.communicate(timeout=1200)
     return process.returncode, stderr
 
 
