@@ -7,10 +7,11 @@ Values are proportions in [0, 1]; an empty cell has value None, never NaN.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import numpy as np
 
 from suite.protocol._seeds import derive_seed
 
@@ -38,6 +39,22 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values)
 
 
+def _generator(seed: int, name: str) -> np.random.Generator:
+    """The cell's own random stream (PCG64: the same integers on every platform and numpy version)."""
+    return np.random.Generator(np.random.PCG64(derive_seed(seed, "bootstrap", name)))
+
+
+def _resampled(totals: Sequence[tuple[int, int]], rng: np.random.Generator) -> np.ndarray:
+    """Pass@1 of each of ``BOOTSTRAP_RESAMPLES`` resamples of the items, with replacement.
+
+    Correct and total counts are summed as integers, so each draw is one exact division.
+    """
+    table = np.array(totals, dtype=np.int64)
+    picked = rng.integers(0, len(totals), size=(BOOTSTRAP_RESAMPLES, len(totals)))
+    chosen = table[picked]
+    return chosen[:, :, 0].sum(axis=1) / chosen[:, :, 1].sum(axis=1)
+
+
 def _percentile(sorted_values: Sequence[float], q: float) -> float:
     """Linear-interpolated percentile of already sorted values."""
     position = q * (len(sorted_values) - 1)
@@ -56,12 +73,7 @@ def item_score(per_item: Mapping[str, Sequence[bool]], seed: int, name: str) -> 
         return Score(None, None, None, 0, 0)
     totals = [(sum(v), len(v)) for _, v in items]
     value = sum(c for c, _ in totals) / sum(n for _, n in totals)
-    rng = random.Random(derive_seed(seed, "bootstrap", name))
-    draws = []
-    for _ in range(BOOTSTRAP_RESAMPLES):
-        picked = [totals[rng.randrange(len(totals))] for _ in totals]
-        draws.append(sum(c for c, _ in picked) / sum(n for _, n in picked))
-    draws.sort()
+    draws = sorted(_resampled(totals, _generator(seed, name)).tolist())
     return Score(
         round(value, 6),
         round(_percentile(draws, 0.025), 6),
@@ -82,8 +94,11 @@ def macro_score(per_group: Mapping[str, Mapping[str, Sequence[bool]]], seed: int
         return _mean([sum(c for c, _ in t) / sum(n for _, n in t) for t in per])
 
     totals = [[(sum(v), len(v)) for _, v in items] for _, items in groups]
-    rng = random.Random(derive_seed(seed, "bootstrap", name))
-    draws = sorted(macro([[t[rng.randrange(len(t))] for _ in t] for t in totals]) for _ in range(BOOTSTRAP_RESAMPLES))
+    rng = _generator(seed, name)
+    summed = np.zeros(BOOTSTRAP_RESAMPLES)
+    for group in totals:  # groups added one after another: the same float operations on every platform
+        summed = summed + _resampled(group, rng)
+    draws = sorted((summed / len(totals)).tolist())
     return Score(
         round(macro(totals), 6),
         round(_percentile(draws, 0.025), 6),
