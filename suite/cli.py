@@ -92,6 +92,13 @@ def _fractions(text: str, flag: str) -> tuple[float, ...]:
 
 
 def _cmd_eval(args: argparse.Namespace) -> None:
+    try:  # a stop at any moment, start-up and summary included, leaves a run the same command resumes
+        _eval(args)
+    except KeyboardInterrupt:
+        raise Stopped(Path(args.out)) from None
+
+
+def _eval(args: argparse.Namespace) -> None:
     from suite.evaluation import EvalConfig, evaluate
 
     engine_args = {}
@@ -128,11 +135,8 @@ def _cmd_eval(args: argparse.Namespace) -> None:
         judge_model=args.judge_model,
     )
     bar, progress = _progress_bar()
-    try:
-        with bar:
-            result = evaluate(config, Path(args.release), Path(args.out), progress)
-    except KeyboardInterrupt:
-        raise Stopped(Path(args.out)) from None
+    with bar:
+        result = evaluate(config, Path(args.release), Path(args.out), progress)
     _print_result(result, args.out)
 
 

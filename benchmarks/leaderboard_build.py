@@ -1,0 +1,118 @@
+"""Leaderboard build at scale: N realistic bundles of ~S samples each, then ``suite leaderboard build``.
+
+Usage: python benchmarks/leaderboard_build.py [--bundles 300] [--questions 800] [--cache /tmp/lb-bench]
+Bundles are written once (valid, by tests/leaderboard/bundles.py) into ``--cache`` and reused;
+``--questions 800`` gives about 20,000 samples per bundle. Measures the whole build in a fresh
+process (wall time, peak RSS), the size of index.html, and how long headless Debian Chromium
+takes to load the index from file:// until it is interactive (a sort click has reordered the rows).
+Targets (issue 6): build <= 120 s and <= 4 GB for 300 bundles of ~20,000 samples; index <= 1 MB,
+interactive <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bundles", type=int, default=300)
+    parser.add_argument("--questions", type=int, default=800)
+    parser.add_argument("--cache", default="/tmp/lb-bench")
+    args = parser.parse_args()
+    from suite.release import load_release
+    from suite.tiny import build_arithmetic_release
+    from tests.leaderboard.bundles import FakeRun, write_fake_bundle
+
+    cache = Path(args.cache)
+    release_dir = cache / "release"
+    if not release_dir.exists():
+        build_arithmetic_release(cache, questions=8)
+    release = load_release(release_dir)
+    bundles = cache / f"bundles-{args.questions}"
+    began = time.monotonic()
+    samples = 0
+    for i in range(args.bundles):
+        out = bundles / f"b{i:04d}"
+        if not (out / "result.json").exists():
+            run = FakeRun(
+                f"org/model-{i}-{1 + i % 70}B",
+                0.3 + 0.6 * (i % 97) / 97,
+                questions=args.questions,
+                seed=i,
+                release_version=release.version,
+                manifest_sha256=release.manifest_sha256,
+            )
+            write_fake_bundle(out, run)
+        samples += json.loads((out / "result.json").read_text())["samples"]["count"]
+    print(f"{args.bundles} bundles, {samples:,} samples (written or found in {time.monotonic() - began:.0f} s)")
+    site, db = cache / "site", cache / "lb.duckdb"
+    for stale in (db, Path(str(db) + ".wal")):
+        stale.unlink(missing_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "suite.cli",
+        "leaderboard",
+        "build",
+        str(bundles),
+        "--db",
+        str(db),
+        "--site",
+        str(site),
+        "--release",
+        str(release_dir),
+    ]
+    began = time.monotonic()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.monotonic() - began
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    index = site / "index.html"
+    print(
+        json.dumps(
+            {
+                "build_s": round(wall, 1),
+                "peak_rss_gb": round(peak, 2),
+                "index_kb": round(index.stat().st_size / 1024, 1),
+                "interactive_s": interactive(index),
+            }
+        )
+    )
+
+
+def interactive(index: Path) -> float:
+    """Seconds from navigation until a sort click has reordered the table, in headless Debian Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        page = browser.new_page()
+        began = time.monotonic()
+        page.goto(index.as_uri())
+        page.get_by_role("button", name="recoverability shared").click()
+        page.wait_for_selector("thead button[aria-sort]")
+        seconds = time.monotonic() - began
+        browser.close()
+    return round(seconds, 3)
+
+
+if __name__ == "__main__":
+    main()
