@@ -58,20 +58,8 @@ def main() -> None:
     site, db = cache / "site", cache / "lb.duckdb"
     for stale in (db, Path(str(db) + ".wal")):
         stale.unlink(missing_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "suite.cli",
-        "leaderboard",
-        "build",
-        str(bundles),
-        "--db",
-        str(db),
-        "--site",
-        str(site),
-        "--release",
-        str(release_dir),
-    ]
+    where = ["--db", str(db), "--site", str(site), "--release", str(release_dir)]
+    command = [sys.executable, "-m", "suite.cli", "leaderboard", "build", str(bundles), *where]
     began = time.monotonic()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     wall = time.monotonic() - began
@@ -93,17 +81,10 @@ def interactive(index: Path) -> float:
     """Seconds from navigation until a sort click has reordered the table, in headless Debian Chromium."""
     from playwright.sync_api import sync_playwright
 
-    flags = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
+    from tests.leaderboard.chromium import CHROMIUM, FLAGS
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         page = browser.new_page()
         began = time.monotonic()
         page.goto(index.as_uri())

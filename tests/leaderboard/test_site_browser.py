@@ -12,17 +12,8 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 from suite.leaderboard import build_database
 from suite.release import load_release
 from tests.leaderboard.bundles import FakeRun, write_fake_bundle
+from tests.leaderboard.chromium import CHROMIUM, FLAGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAYLOADS = (
     "<script>alert('model')</script>",
     '"><img src=x onerror=alert(1)>',
