@@ -27,6 +27,10 @@ def fake(root: Path, name: str, release: Release, **knobs: object) -> Path:
     return write_fake_bundle(root / name.replace("/", "--") / (str(knobs.get("created", "run")).replace(":", "")), run)
 
 
+def build_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_suite("leaderboard", "build", *args)
+
+
 def test_merge_rank_and_export(tmp_path: Path, release: Release) -> None:
     bundles = tmp_path / "bundles"
     fake(bundles, "org/a-7B", release, skill=0.7)
@@ -83,9 +87,7 @@ def test_bad_bundles_are_rejected_with_one_reason_and_the_rest_go_in(tmp_path: P
     assert "metrics.solo.macro.value is 0.99 but the samples give" in verdicts[lying].reason
     assert "is not a release this leaderboard knows" in verdicts[other].reason
     assert verdicts[broken].status == "rejected" and verdicts[broken].reason
-    cli = run_suite(
-        "leaderboard",
-        "build",
+    cli = build_cli(
         str(good),
         str(lying),
         "--db",
@@ -96,9 +98,7 @@ def test_bad_bundles_are_rejected_with_one_reason_and_the_rest_go_in(tmp_path: P
         str(release.path),
     )
     assert cli.returncode == 0 and "rejected" in cli.stdout
-    strict = run_suite(
-        "leaderboard",
-        "build",
+    strict = build_cli(
         str(lying),
         "--db",
         str(tmp_path / "db"),
@@ -126,32 +126,12 @@ def test_a_second_build_waits_or_fails_clearly_and_the_database_survives(tmp_pat
     db = tmp_path / "lb.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "5"], stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-    refused = run_suite(
-        "leaderboard",
-        "build",
-        str(bundle),
-        "--db",
-        str(db),
-        "--site",
-        str(tmp_path / "s"),
-        "--release",
-        str(release.path),
-        "--wait",
-        "0.5",
+    refused = build_cli(
+        str(bundle), "--db", str(db), "--site", str(tmp_path / "s"), "--release", str(release.path), "--wait", "0.5"
     )
     assert refused.returncode == 2 and "another leaderboard build has been using" in refused.stderr
-    waited = run_suite(
-        "leaderboard",
-        "build",
-        str(bundle),
-        "--db",
-        str(db),
-        "--site",
-        str(tmp_path / "s"),
-        "--release",
-        str(release.path),
-        "--wait",
-        "60",
+    waited = build_cli(
+        str(bundle), "--db", str(db), "--site", str(tmp_path / "s"), "--release", str(release.path), "--wait", "60"
     )
     assert waited.returncode == 0 and "accepted" in waited.stdout
     holder.wait(timeout=30)
