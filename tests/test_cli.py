@@ -9,6 +9,13 @@ def run_suite(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     )
 
 
+def run_eval(
+    model: Path, release: Path, out: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``suite eval MODEL --release RELEASE --out OUT ARGS...``."""
+    return run_suite("eval", str(model), "--release", str(release), "--out", str(out), *args, env=env)
+
+
 def test_version() -> None:
     result = run_suite("--version")
     assert result.returncode == 0

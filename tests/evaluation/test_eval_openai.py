@@ -5,24 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_cli import run_suite
+from tests.test_cli import run_eval, run_suite
 
 
 def test_eval_through_an_openai_compatible_server(
     vllm_server: str, arith_release: Path, tiny_reasoner: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
-    result = run_suite(
-        "eval",
-        str(tiny_reasoner),
+    result = run_eval(
+        tiny_reasoner,
+        arith_release,
+        out,
         "--backend",
         "openai",
         "--base-url",
         vllm_server,
-        "--release",
-        str(arith_release),
-        "--out",
-        str(out),
         "--max-tokens",
         "400",
         "--limit",
@@ -37,17 +34,8 @@ def test_eval_through_an_openai_compatible_server(
 
 
 def test_server_down_is_one_sentence(arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:
-    result = run_suite(
-        "eval",
-        str(tiny_reasoner),
-        "--backend",
-        "openai",
-        "--base-url",
-        "http://127.0.0.1:9/v1",
-        "--release",
-        str(arith_release),
-        "--out",
-        str(tmp_path / "run"),
+    result = run_eval(
+        tiny_reasoner, arith_release, tmp_path / "run", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"
     )
     assert result.returncode == 2 and "is down or not OpenAI-compatible" in result.stderr
     assert "Traceback" not in result.stderr
@@ -55,13 +43,10 @@ def test_server_down_is_one_sentence(arith_release: Path, tiny_reasoner: Path, t
 
 def test_eval_with_a_judge(vllm_server: str, arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:
     out = tmp_path / "judged"
-    result = run_suite(
-        "eval",
-        str(tiny_reasoner),
-        "--release",
-        str(arith_release),
-        "--out",
-        str(out),
+    result = run_eval(
+        tiny_reasoner,
+        arith_release,
+        out,
         "--tests",
         "solo",
         "--limit",

