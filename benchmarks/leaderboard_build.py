@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +33,6 @@ def main() -> None:
     args = parser.parse_args()
     from suite.release import load_release
     from suite.tiny import build_arithmetic_release
-    from tests.leaderboard.bundles import FakeRun, write_fake_bundle
 
     cache = Path(args.cache)
     release_dir = cache / "release"
@@ -40,20 +41,12 @@ def main() -> None:
     release = load_release(release_dir)
     bundles = cache / f"bundles-{args.questions}"
     began = time.monotonic()
-    samples = 0
-    for i in range(args.bundles):
-        out = bundles / f"b{i:04d}"
-        if not (out / "result.json").exists():
-            run = FakeRun(
-                f"org/model-{i}-{1 + i % 70}B",
-                0.3 + 0.6 * (i % 97) / 97,
-                questions=args.questions,
-                seed=i,
-                release_version=release.version,
-                manifest_sha256=release.manifest_sha256,
-            )
-            write_fake_bundle(out, run)
-        samples += json.loads((out / "result.json").read_text())["samples"]["count"]
+    todo = [i for i in range(args.bundles) if not (bundles / f"b{i:04d}" / "result.json").exists()]
+    with ProcessPoolExecutor(os.cpu_count()) as pool:
+        list(pool.map(write_one, [(bundles, i, args.questions, release.version, release.manifest_sha256) for i in todo]))
+    samples = sum(
+        json.loads((bundles / f"b{i:04d}" / "result.json").read_text())["samples"]["count"] for i in range(args.bundles)
+    )
     print(f"{args.bundles} bundles, {samples:,} samples (written or found in {time.monotonic() - began:.0f} s)")
     site, db = cache / "site", cache / "lb.duckdb"
     for stale in (db, Path(str(db) + ".wal")):
@@ -75,6 +68,22 @@ def main() -> None:
             }
         )
     )
+
+
+def write_one(job: tuple[Path, int, int, str, str]) -> None:
+    """Bundle ``i``: a model of 1-70B whose skill cycles through 0.3-0.9."""
+    from tests.leaderboard.bundles import FakeRun, write_fake_bundle
+
+    bundles, i, questions, version, manifest = job
+    run = FakeRun(
+        f"org/model-{i}-{1 + i % 70}B",
+        0.3 + 0.6 * (i % 97) / 97,
+        questions=questions,
+        seed=i,
+        release_version=version,
+        manifest_sha256=manifest,
+    )
+    write_fake_bundle(bundles / f"b{i:04d}", run)
 
 
 def interactive(index: Path) -> float:

@@ -163,7 +163,8 @@ def _result(
     store: SampleStore,
     started: float,
 ) -> dict[str, Any]:
-    shared_size = len(release.subsets["recoverability_shared"].ids) if "recoverability_shared" in release.subsets else 0
+    # The shared subset as run: its questions among those evaluated (all of them unless --limit/--benchmarks).
+    shared_size = outcome.counts.get("shared_recoverability", 0)
     judge = (
         JudgeConfig(config.judge_url, config.judge_model).to_json() if config.judge_url and config.judge_model else None
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import HF_RUN
 from tests.test_cli import run_suite
 
 
@@ -148,3 +149,24 @@ def test_add_guide_makes_a_new_release_version(bundle: Path, arith_release: Path
     assert run_suite("release", "verify", str(out)).returncode == 0
     again = run_suite("release", "add-guide", str(out), str(bundle), "--name", "tiny2", "--out", str(tmp_path / "x"))
     assert again.returncode == 2 and "not on" in again.stderr  # the bundle was run on the original release
+
+
+def test_limit_runs_the_shared_subset_questions_it_keeps(
+    arith_release: Path, tiny_reasoner: Path, tmp_path: Path
+) -> None:
+    """With --limit, the shared recoverability subset is the part of it among the evaluated questions."""
+    out = tmp_path / "limited"
+    result = run_suite(
+        "eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(out), "--limit", "4", *HF_RUN
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    shared = set(json.loads((arith_release / "subsets" / "recoverability_shared.json").read_text())["ids"])
+    with gzip.open(out / "samples.jsonl.gz", "rt") as f:
+        evaluated = {json.loads(line)["question_id"] for line in f}
+    kept = len(shared & evaluated)
+    assert 0 < kept < len(shared), "the fixture release must put some shared questions beyond --limit 4"
+    bundle = json.loads((out / "result.json").read_text())
+    assert bundle["items"]["shared_recoverability"] == kept
+    if "shared" in bundle["metrics"].get("recoverability", {}):
+        assert bundle["metrics"]["recoverability"]["shared"]["coverage"]["total"] == kept
+    assert run_suite("validate", str(out)).returncode == 0
