@@ -43,7 +43,8 @@ def main() -> None:
     began = time.monotonic()
     todo = [i for i in range(args.bundles) if not (bundles / f"b{i:04d}" / "result.json").exists()]
     with ProcessPoolExecutor(os.cpu_count()) as pool:
-        list(pool.map(write_one, [(bundles, i, args.questions, release.version, release.manifest_sha256) for i in todo]))
+        jobs = [(bundles, i, args.questions, release.version, release.manifest_sha256) for i in todo]
+        list(pool.map(write_one, jobs))
     samples = sum(
         json.loads((bundles / f"b{i:04d}" / "result.json").read_text())["samples"]["count"] for i in range(args.bundles)
     )
