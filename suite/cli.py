@@ -214,7 +214,7 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
 
     releases = [load_release(Path(r)) for r in args.release or ["release"]]
     site = Path(args.site)
-    verdicts = build_database(args.bundles, Path(args.db), releases, site, args.wait)
+    verdicts = build_database(args.bundles, Path(args.db), releases, site, args.wait, args.jobs)
     table = Table(title=f"leaderboard: {args.db}")
     for column in ("bundle", "model", "status", "reason"):
         table.add_column(column, overflow="fold")
@@ -314,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--release", action="append", help="release folder(s) bundles may use (default: ./release)")
     lb.add_argument("--strict", action="store_true", help="exit non-zero when any bundle is rejected")
     lb.add_argument("--wait", type=float, default=60.0, help="seconds to wait for another build on --db")
+    lb.add_argument("--jobs", type=int, help="worker processes (default: one per available core)")
     lb.set_defaults(func=_cmd_leaderboard_build)
 
     tiny = commands.add_parser("tiny-reasoner", help="train (or find in the cache) the tiny CPU reasoner")

@@ -14,7 +14,7 @@ from suite._errors import SuiteError
 from suite._files import read_json, sha256_file
 from suite._schemas import first_error, validator
 from suite.evaluation._metrics import compute_metrics
-from suite.evaluation._samples import Sample
+from suite.evaluation._samples import Outcome, Sample
 
 RESULT, SAMPLES = "result.json", "samples.jsonl.gz"
 RESULT_FORMAT = "off-trajectory-suite/result"
@@ -74,6 +74,13 @@ def read_samples(path: Path) -> list[Sample]:
 
 def validate_bundle(directory: Path) -> dict[str, Any]:
     """Schema, hash and a recomputation of every metric from the samples; returns ``result.json``."""
+    result, samples_path = checked_result(directory)
+    check_metrics(result, samples_path, iter_samples(samples_path))
+    return result
+
+
+def checked_result(directory: Path) -> tuple[dict[str, Any], Path]:
+    """``result.json`` checked against its schema, and the samples file it names checked against its sha256."""
     result_path = directory / RESULT
     if not result_path.is_file():
         raise SuiteError(f"{directory} is not a result bundle: it has no {RESULT}.")
@@ -90,11 +97,16 @@ def validate_bundle(directory: Path) -> dict[str, Any]:
     digest = sha256_file(samples_path)
     if digest != result["samples"]["sha256"]:
         raise SuiteError(f"{samples_path} was modified: sha256 expected {result['samples']['sha256']}, found {digest}.")
+    return result, samples_path
+
+
+def check_metrics(result: dict[str, Any], samples_path: Path, outcomes: Iterable[Outcome]) -> None:
+    """Every metric of ``result`` recomputed from ``outcomes`` (all samples of ``samples_path``, in any order)."""
     count = 0
 
-    def counted() -> Iterator[Sample]:
+    def counted() -> Iterator[Outcome]:
         nonlocal count
-        for s in iter_samples(samples_path):
+        for s in outcomes:
             count += 1
             yield s
 
@@ -103,8 +115,9 @@ def validate_bundle(directory: Path) -> dict[str, Any]:
         raise SuiteError(f"{samples_path} holds {count} samples, result.json says {result['samples']['count']}.")
     mismatch = _first_difference(result["metrics"], recomputed, "metrics")
     if mismatch:
-        raise SuiteError(f"{result_path}: {mismatch}; the bundle's numbers do not follow from its samples.")
-    return result
+        raise SuiteError(
+            f"{samples_path.parent / RESULT}: {mismatch}; the bundle's numbers do not follow from its samples."
+        )
 
 
 def _first_difference(claimed: Any, actual: Any, path: str) -> str | None:

@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from suite.evaluation._config import cell
-from suite.evaluation._samples import Sample
+from suite.evaluation._samples import Outcome
 from suite.protocol import item_score, macro_score
 
 
-def compute_metrics(samples: Iterable[Sample], seed: int, shared_recoverability_size: int) -> dict[str, Any]:
-    """The ``metrics`` object of ``result.json``."""
+def compute_metrics(samples: Iterable[Outcome], seed: int, shared_recoverability_size: int) -> dict[str, Any]:
+    """The ``metrics`` object of ``result.json``, from every sample's outcome."""
     solo: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     recov: dict[str, dict[str, dict[str, list[bool]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     guid: dict[str, dict[str, dict[str, dict[str, list[bool]]]]] = defaultdict(
@@ -24,7 +24,7 @@ def compute_metrics(samples: Iterable[Sample], seed: int, shared_recoverability_
     in_steer: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     seen_steers: set[tuple[Any, ...]] = set()
     for s in samples:
-        ok = s.grade.correct
+        ok = s.correct
         if s.test == "solo":
             solo[s.benchmark][s.question_id].append(ok)
         elif s.test == "recoverability":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, Protocol
 
 from suite.grading import Grade
 
@@ -44,6 +44,11 @@ class Sample:
     steer_contains_answer: bool | None = None
     """Guidability: the steer itself already states the gold answer."""
 
+    @property
+    def correct(self) -> bool:
+        """The grade's verdict."""
+        return self.grade.correct
+
     def to_json(self) -> dict[str, Any]:
         """The JSON line."""
         value = asdict(self)
@@ -54,3 +59,40 @@ class Sample:
     def from_json(cls, value: dict[str, Any]) -> Sample:
         """Inverse of ``to_json``."""
         return cls(**{**value, "grade": Grade.from_json(value["grade"])})
+
+
+class Outcome(Protocol):
+    """What the metrics read of a generation: a ``Sample``, or an ``OutcomeRow`` read by a database."""
+
+    @property
+    def test(self) -> str: ...
+    @property
+    def subset(self) -> str | None: ...
+    @property
+    def question_id(self) -> str: ...
+    @property
+    def benchmark(self) -> str: ...
+    @property
+    def position(self) -> float | None: ...
+    @property
+    def fraction(self) -> float | None: ...
+    @property
+    def guide(self) -> str | None: ...
+    @property
+    def steer_contains_answer(self) -> bool | None: ...
+    @property
+    def correct(self) -> bool: ...
+
+
+class OutcomeRow(NamedTuple):
+    """An ``Outcome`` as a plain row (its field names are the samples' keys, plus ``correct``)."""
+
+    test: str
+    subset: str | None
+    question_id: str
+    benchmark: str
+    position: float | None
+    fraction: float | None
+    guide: str | None
+    steer_contains_answer: bool | None
+    correct: bool

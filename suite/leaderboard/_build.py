@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import glob
-from collections.abc import Sequence
-from dataclasses import dataclass
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from suite._errors import SuiteError
-from suite.evaluation import validate_bundle
-from suite.leaderboard._database import ingest, open_database
-from suite.leaderboard._site import build_site
+from suite.leaderboard._database import build_lock, connect, ingest, run_ids
+from suite.leaderboard._intake import examine, quoted, start_examiner, stop_examiner
+from suite.leaderboard._pages import model_page, start_pages, stop_pages
+from suite.leaderboard._site import ranked_runs, write_index
 from suite.release import Release
 
 
@@ -39,41 +45,80 @@ def bundle_folders(patterns: Sequence[str]) -> list[Path]:
 
 
 def build_database(
-    patterns: Sequence[str], db: Path, releases: Sequence[Release], site: Path, wait_s: float = 60.0
+    patterns: Sequence[str],
+    db: Path,
+    releases: Sequence[Release],
+    site: Path,
+    wait_s: float = 60.0,
+    jobs: int | None = None,
 ) -> list[Verdict]:
     """Validate and ingest every bundle, write the exports into ``site/data`` and build the site in ``site``.
 
-    One verdict per bundle; a rejected bundle never stops the build.
+    One verdict per bundle; a rejected bundle never stops the build. ``jobs`` worker processes
+    (default: one per available core) examine bundles and write model pages.
     """
-    known = {(r.version, r.manifest_sha256) for r in releases}
-    verdicts: list[Verdict] = []
-    with open_database(db, wait_s) as con:
-        for bundle in bundle_folders(patterns):
-            try:
-                result = validate_bundle(bundle)
-                release = (result["release"]["version"], result["release"]["manifest_sha256"])
-                if release not in known:
-                    raise SuiteError(
-                        f"release {release[0]} (manifest {release[1][:12]}...) is not a release this leaderboard knows"
-                    )
-            except SuiteError as e:
-                verdicts.append(Verdict(bundle, "rejected", str(e)))
-                continue
-            added = ingest(con, bundle, result)
-            verdicts.append(
-                Verdict(
-                    bundle,
-                    "accepted" if added else "unchanged",
-                    "" if added else "already in the database",
-                    result["model"]["id"],
-                )
-            )
-        exports = site / "data"
-        exports.mkdir(parents=True, exist_ok=True)
-        for name, query in EXPORTS.items():
-            con.execute(f"COPY ({query}) TO '{_quoted(exports / name)}'")
-        build_site(con, site)
+    jobs = jobs or len(os.sched_getaffinity(0))
+    bundles = bundle_folders(patterns)
+    known_releases = [(r.version, r.manifest_sha256) for r in releases]
+    with build_lock(db, wait_s):
+        verdicts = _ingest(bundles, db, known_releases, jobs)
+        with connect(db, read_only=True) as con:
+            exports = site / "data"
+            exports.mkdir(parents=True, exist_ok=True)
+            for name, query in EXPORTS.items():
+                con.execute(f"COPY ({query}) TO '{quoted(exports / name)}'")
+            runs = ranked_runs(con)
+        pages = site / "models"
+        if pages.exists():
+            shutil.rmtree(pages)
+        pages.mkdir(parents=True)
+        list(_in_workers(model_page, [(pages, *run) for run in runs], jobs, start_pages, (db,), stop_pages))
+    write_index(site, runs)
     return verdicts
+
+
+def _ingest(bundles: list[Path], db: Path, releases: list[tuple[str, str]], jobs: int) -> list[Verdict]:
+    """Examine every bundle in workers, then ingest the accepted ones in one transaction."""
+    with connect(db) as con, tempfile.TemporaryDirectory(prefix=".staging-", dir=db.parent) as tmp:
+        verdicts, accepted = [], []
+        seen: set[str] = set()
+        setup = (releases, run_ids(con), Path(tmp))
+        for examined in _in_workers(examine, bundles, jobs, start_examiner, setup, stop_examiner):
+            run_id = examined.result["samples"]["sha256"] if examined.result else None
+            if examined.status == "accepted" and run_id in seen:
+                examined = replace(examined, status="unchanged", reason="same samples as another bundle of this build")
+            if examined.status == "accepted":
+                seen.add(str(run_id))
+                accepted.append(examined)
+            verdicts.append(Verdict(examined.bundle, examined.status, examined.reason, examined.model))
+        ingest(con, accepted)
+        con.execute("CHECKPOINT")
+    return verdicts
+
+
+def _in_workers(
+    work: Callable[[Any], Any],
+    items: Sequence[Any],
+    jobs: int,
+    start: Callable[..., None],
+    args: tuple[Any, ...],
+    stop: Callable[[], None],
+) -> Iterator[Any]:
+    """``work`` on every item, in order, in ``jobs`` fresh worker processes each set up by ``start(*args)``.
+
+    With one job or one item it runs here, between ``start(*args)`` and ``stop()``.
+    """
+    if jobs <= 1 or len(items) <= 1:
+        start(*args)
+        try:
+            yield from map(work, items)
+        finally:
+            stop()
+        return
+    # spawn, not fork: a forked DuckDB connection or matplotlib state is not safe to use.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=start, initargs=args) as pool:
+        yield from pool.map(work, items)
 
 
 RANKED_TABLE = """
@@ -94,7 +139,3 @@ EXPORTS = {
     "results.csv": RANKED_TABLE,
     "samples.parquet": "SELECT s.* FROM samples s JOIN ranked USING (run_id)",
 }
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -18,6 +18,8 @@ Curve = Sequence[tuple[float, float | None, float | None, float | None]]
 
 MARKERS = ("o", "s", "^", "D", "v", "P")
 STYLES = ("-", "--", ":", "-.")
+MARGINS = {"left": 0.12, "right": 0.97, "top": 0.9, "bottom": 0.16}
+"""Fixed margins (fractions of the figure) that fit the labels: computing a tight layout costs half the time."""
 
 
 def _svg(figure: Figure, title: str) -> str:
@@ -28,7 +30,7 @@ def _svg(figure: Figure, title: str) -> str:
 
 def line_chart(curves: Mapping[str, Curve], title: str, xlabel: str, ylabel: str = "% correct") -> str:
     """Lines with markers (distinct shapes and dash styles: readable without colour) and shaded 95% CIs."""
-    figure = Figure(figsize=(5.2, 3.2), dpi=100)
+    figure = Figure(figsize=(6.8, 3.2), dpi=100)
     axes = figure.add_subplot()
     for i, (name, points) in enumerate(curves.items()):
         shown = [(x, v, lo, hi) for x, v, lo, hi in points if v is not None]
@@ -50,13 +52,15 @@ def line_chart(curves: Mapping[str, Curve], title: str, xlabel: str, ylabel: str
     if not any(v is not None for points in curves.values() for _, v, _, _ in points):
         axes.text(0.5, 0.5, "no items in this run", transform=axes.transAxes, ha="center", va="center")
     axes.set_ylim(-2, 102)
+    axes.set_yticks([0, 25, 50, 75, 100])
+    axes.set_xticks(sorted({100 * x for points in curves.values() for x, v, _, _ in points if v is not None}))
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_title(title)
     axes.grid(alpha=0.3)
     if curves:
-        axes.legend(fontsize=8)
-    figure.tight_layout()
+        axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    figure.subplots_adjust(**(MARGINS | {"right": 0.7}))  # the legend sits at the right, off the data
     return _svg(figure, title)
 
 
@@ -67,8 +71,9 @@ def histogram(counts: Sequence[int], title: str) -> str:
     labels = [f"{k}/{len(counts) - 1}" for k in range(len(counts))]
     bars = axes.bar(labels, counts, color="#4a6fa5", edgecolor="black", hatch="//")
     axes.bar_label(bars, fontsize=8)
+    axes.set_ylim(0, 1.15 * max(max(counts, default=0), 1))  # room for the labels
     axes.set_xlabel("solo solve rate")
     axes.set_ylabel("questions")
     axes.set_title(title)
-    figure.tight_layout()
+    figure.subplots_adjust(**MARGINS)
     return _svg(figure, title)

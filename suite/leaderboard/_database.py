@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from suite._errors import SuiteError
+from suite.leaderboard._intake import SAMPLE_COLUMNS, STAGED_COLUMNS, Examined
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -49,49 +50,25 @@ CREATE TABLE IF NOT EXISTS metrics (
     n INTEGER,
     generations INTEGER
 );
-CREATE TABLE IF NOT EXISTS samples (
-    run_id VARCHAR NOT NULL,
-    test VARCHAR, subset VARCHAR, question_id VARCHAR, benchmark VARCHAR, sample INTEGER, seed BIGINT,
-    position DOUBLE, fraction DOUBLE, guide VARCHAR, distractor_question_id VARCHAR, own_sample INTEGER,
-    prompt_sha256 VARCHAR, steer_own VARCHAR, steer_transition VARCHAR, steer_text VARCHAR,
-    steer_contains_answer BOOLEAN, completion VARCHAR, prompt_tokens INTEGER, completion_tokens INTEGER,
-    finish_reason VARCHAR, correct BOOLEAN, grade JSON
-);
+CREATE TABLE IF NOT EXISTS samples (run_id VARCHAR NOT NULL, {sample_columns}, correct BOOLEAN, grade JSON);
 CREATE OR REPLACE VIEW ranked AS
     SELECT * FROM runs
     QUALIFY row_number() OVER (
         PARTITION BY model_id, model_revision, release_version, grading_key ORDER BY created DESC, ingested_at DESC
     ) = 1;
-"""
-
-SAMPLE_COLUMNS = {
-    "test": "VARCHAR",
-    "subset": "VARCHAR",
-    "question_id": "VARCHAR",
-    "benchmark": "VARCHAR",
-    "sample": "INTEGER",
-    "seed": "BIGINT",
-    "position": "DOUBLE",
-    "fraction": "DOUBLE",
-    "guide": "VARCHAR",
-    "distractor_question_id": "VARCHAR",
-    "own_sample": "INTEGER",
-    "prompt_sha256": "VARCHAR",
-    "steer_own": "VARCHAR",
-    "steer_transition": "VARCHAR",
-    "steer_text": "VARCHAR",
-    "steer_contains_answer": "BOOLEAN",
-    "completion": "VARCHAR",
-    "prompt_tokens": "INTEGER",
-    "completion_tokens": "INTEGER",
-    "finish_reason": "VARCHAR",
-    "grade": "JSON",
-}
+""".replace("{sample_columns}", ", ".join(f"{k} {v}" for k, v in SAMPLE_COLUMNS.items() if k != "grade"))
 
 
 @contextmanager
 def open_database(path: Path, wait_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The database at ``path``, created if missing; one build at a time (others wait ``wait_s``, then fail)."""
+    """The database at ``path``, created if missing, held by this process only (``build_lock``)."""
+    with build_lock(path, wait_s), connect(path) as con:
+        yield con
+
+
+@contextmanager
+def build_lock(path: Path, wait_s: float = 60.0) -> Iterator[None]:
+    """One build of the database at ``path`` at a time: others wait ``wait_s``, then fail with a clear message."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path) + ".lock")
     try:
@@ -101,17 +78,24 @@ def open_database(path: Path, wait_s: float = 60.0) -> Iterator[duckdb.DuckDBPyC
             f"another leaderboard build has been using {path} for over {wait_s:.0f} s; wait for it or use another --db."
         ) from None
     try:
-        try:
-            con = duckdb.connect(str(path))
-        except duckdb.Error as e:
-            raise SuiteError(f"{path} is not a DuckDB database this suite can open ({e}); use another --db.") from None
-        try:
-            con.execute(SCHEMA)
-            yield con
-        finally:
-            con.close()
+        yield
     finally:
         lock.release()
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the database (created with its tables if missing, unless ``read_only``)."""
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as e:
+        raise SuiteError(f"{path} is not a DuckDB database this suite can open ({e}); use another --db.") from None
+    try:
+        if not read_only:
+            con.execute(SCHEMA)
+        yield con
+    finally:
+        con.close()
 
 
 def grading_key(grading: dict[str, Any]) -> str:
@@ -152,49 +136,49 @@ def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, Any, Any, Any, 
     return rows
 
 
-def ingest(
-    con: duckdb.DuckDBPyConnection, bundle: Path, result: dict[str, Any], provenance: str = "self-reported"
-) -> bool:
-    """Add one validated bundle in a single transaction; False when it is already in the database."""
-    run_id = result["samples"]["sha256"]
-    if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
-        return False
+def ingest(con: duckdb.DuckDBPyConnection, accepted: Sequence[Examined], provenance: str = "self-reported") -> None:
+    """Add accepted bundles (their samples staged as Parquet) in one transaction: all of them or none."""
+    if not accepted:
+        return
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                result["model"]["id"],
-                result["model"]["revision"],
-                result["model"]["kind"],
-                result["release"]["version"],
-                result["release"]["manifest_sha256"],
-                grading_key(result["grading"]),
-                result["grading"].get("judge") is not None,
-                result["suite"]["version"],
-                result["backend"]["name"],
-                result["created"],
-                time.time(),
-                str(bundle),
-                provenance,
-                result["samples"]["count"],
-                json.dumps(result),
-            ],
-        )
-        con.executemany(
-            "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, *row) for row in metric_rows(result["metrics"])],
-        )
-        columns = ", ".join(f"'{k}': '{v}'" for k, v in SAMPLE_COLUMNS.items())
-        names = ", ".join(k for k in SAMPLE_COLUMNS if k != "grade")
-        con.execute(
-            f"""INSERT INTO samples SELECT ?, {names}, CAST(json_extract(grade, '$.correct') AS BOOLEAN), grade
-                FROM read_json(?, format = 'newline_delimited', compression = 'gzip', columns = {{{columns}}})""",
-            [run_id, str(bundle / result["samples"]["file"])],
-        )
+        for examined in accepted:
+            result = examined.result
+            assert result is not None and examined.staged is not None
+            run_id = result["samples"]["sha256"]
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    result["model"]["id"],
+                    result["model"]["revision"],
+                    result["model"]["kind"],
+                    result["release"]["version"],
+                    result["release"]["manifest_sha256"],
+                    grading_key(result["grading"]),
+                    result["grading"].get("judge") is not None,
+                    result["suite"]["version"],
+                    result["backend"]["name"],
+                    result["created"],
+                    time.time(),
+                    str(examined.bundle),
+                    provenance,
+                    result["samples"]["count"],
+                    json.dumps(result),
+                ],
+            )
+            con.executemany(
+                "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, *row) for row in metric_rows(result["metrics"])],
+            )
+        files = [str(e.staged) for e in accepted if e.staged]
+        con.execute(f"INSERT INTO samples SELECT {', '.join(STAGED_COLUMNS)} FROM read_parquet(?)", [files])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return True
+
+
+def run_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every run already in the database."""
+    return {row[0] for row in con.execute("SELECT run_id FROM runs").fetchall()}

@@ -1,8 +1,8 @@
-"""The static leaderboard site: index, one page per ranked run, a compare view, lazily loaded samples.
+"""The static leaderboard site's index and compare view, and the rows both are made of.
 
-Everything that comes from a bundle is untrusted: templates autoescape, sample data is
-written as JSON with ``<``, ``>`` and ``&`` escaped into separate script files and is
-only ever put on the page with ``textContent``; file names are derived from hashes.
+Everything that comes from a bundle is untrusted: templates autoescape, data for scripts is
+JSON with ``<``, ``>`` and ``&`` escaped in separate script files, only ever put on the page
+with ``textContent``; file names are derived from hashes. Model pages: ``_pages.py``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ import duckdb
 import jinja2
 
 from suite import __version__
-from suite.leaderboard._charts import histogram, line_chart
 
-CHUNK = 100
-"""Samples per lazily loaded chunk."""
 COLUMNS = (
     ("benchmark", "solo", "macro"),
     ("recoverability_shared", "recoverability/shared", "mean"),
@@ -33,6 +30,8 @@ COLUMNS = (
     ("guidability_individual", "guidability/individual", "mean"),
     ("control", "guidability/control", "mean"),
 )
+Found = dict[tuple[str, str], tuple[Any, Any, Any]]
+"""A run's metrics: (test, cell) -> (value, ci_low, ci_high)."""
 
 
 @dataclass
@@ -115,28 +114,26 @@ def paper_rows(path: Path) -> list[Row]:
     return rows
 
 
-def build_site(con: duckdb.DuckDBPyConnection, site: Path) -> list[Row]:
-    """Write the whole site into ``site`` (its ``data/`` downloads are left in place)."""
-    env = jinja2.Environment(
+def environment() -> jinja2.Environment:
+    """The site's templates, autoescaped."""
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("suite.leaderboard", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    for name in ("site.js", "style.css"):
-        shutil.copyfile(str(resources.files("suite.leaderboard") / "static" / name), site / name)
+
+
+def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
+    """(run_id, index row, metrics) of every ranked run, by model id."""
     runs = con.execute(
         "SELECT run_id, model_id, release_version, judged, provenance FROM ranked ORDER BY model_id, run_id"
     ).fetchall()
-    metrics: dict[str, dict[tuple[str, str], tuple[Any, Any, Any]]] = defaultdict(dict)
+    metrics: dict[str, Found] = defaultdict(dict)
     for run_id, test, cell, value, low, high in con.execute(
         "SELECT run_id, test, cell, value, ci_low, ci_high FROM metrics JOIN ranked USING (run_id)"
     ).fetchall():
         metrics[run_id][(test, cell)] = (value, low, high)
-    rows: list[Row] = []
-    pages = site / "models"
-    if pages.exists():
-        shutil.rmtree(pages)
-    pages.mkdir(parents=True)
+    out = []
     for run_id, model, release, judged, provenance in runs:
         found = metrics[run_id]
         row = Row(
@@ -150,8 +147,16 @@ def build_site(con: duckdb.DuckDBPyConnection, site: Path) -> list[Row]:
             {column: found.get((test, cell), (None, None, None)) for column, test, cell in COLUMNS},
             found.get(("recoverability/shared", "coverage"), (None, None, None))[0],
         )
-        rows.append(row)
-        _model_page(con, env, pages, run_id, row, found)
+        out.append((run_id, row, found))
+    return out
+
+
+def write_index(site: Path, runs: list[tuple[str, Row, Found]]) -> list[Row]:
+    """``index.html`` (ranked runs and the paper's rows), ``compare.html`` and the static files, into ``site``."""
+    env = environment()
+    for name in ("site.js", "style.css"):
+        shutil.copyfile(str(resources.files("suite.leaderboard") / "static" / name), site / name)
+    rows = [row for _, row, _ in runs]
     rows.extend(paper_rows(Path(str(resources.files("suite.leaderboard") / "paper_table1_math.csv"))))
     _ranks(rows)
     context = {
@@ -162,16 +167,15 @@ def build_site(con: duckdb.DuckDBPyConnection, site: Path) -> list[Row]:
         "gradings": sorted({r.grading for r in rows}),
     }
     (site / "index.html").write_text(env.get_template("index.html").render(**context), encoding="utf-8")
-    compare = []
-    for run_id, model, *_ in runs:
-        compare.append(
-            {
-                "id": run_id[:16],
-                "model": model,
-                "shared": _positions(metrics[run_id], "shared"),
-                "individual": _positions(metrics[run_id], "individual"),
-            }
-        )
+    compare = [
+        {
+            "id": run_id[:16],
+            "model": row.model,
+            "shared": positions(found, "shared"),
+            "individual": positions(found, "individual"),
+        }
+        for run_id, row, found in runs
+    ]
     (site / "compare-data.js").write_text(f"window.suiteCompare = {json_for_script(compare)};\n", encoding="utf-8")
     (site / "compare.html").write_text(
         env.get_template("compare.html").render(runs=compare, version=__version__), encoding="utf-8"
@@ -179,99 +183,10 @@ def build_site(con: duckdb.DuckDBPyConnection, site: Path) -> list[Row]:
     return rows
 
 
-def _positions(found: dict[tuple[str, str], tuple[Any, Any, Any]], subset: str) -> list[list[float | None]]:
+def positions(found: Found, subset: str) -> list[list[float | None]]:
+    """(position, value, ci_low, ci_high) of a recoverability subset, by position."""
     points = []
     for (test, cell), (value, low, high) in found.items():
         if test == f"recoverability/{subset}" and cell.startswith("per_position/"):
             points.append([float(cell.split("/", 1)[1]), value, low, high])
     return sorted(points, key=lambda p: p[0] or 0.0)
-
-
-def _model_page(
-    con: duckdb.DuckDBPyConnection,
-    env: jinja2.Environment,
-    pages: Path,
-    run_id: str,
-    row: Row,
-    found: dict[tuple[str, str], tuple[Any, Any, Any]],
-) -> None:
-    slug = run_id[:16]
-    folder = pages / slug
-    folder.mkdir()
-    recoverability = {
-        subset: [(p[0] or 0.0, p[1], p[2], p[3]) for p in _positions(found, subset)]
-        for subset in ("shared", "individual")
-        if _positions(found, subset)
-    }
-    guid: dict[str, list[tuple[float, float | None, None, None]]] = defaultdict(list)
-    for guide, fraction, value in con.execute(
-        "SELECT guide, fraction, avg(correct::INT) FROM samples WHERE run_id = ? AND test = 'guidability' "
-        "AND subset = 'individual' GROUP BY ALL ORDER BY guide, fraction",
-        [run_id],
-    ).fetchall():
-        guid[str(guide)].append((float(fraction), float(value), None, None))
-    solved = con.execute(
-        "SELECT solved, count(*) FROM (SELECT question_id, sum(correct::INT) AS solved, count(*) AS n FROM samples "
-        "WHERE run_id = ? AND test = 'solo' GROUP BY question_id) GROUP BY solved ORDER BY solved",
-        [run_id],
-    ).fetchall()
-    samples_per_question = con.execute(
-        "SELECT max(n) FROM (SELECT count(*) AS n FROM samples WHERE run_id = ? AND test = 'solo' "
-        "GROUP BY question_id)",
-        [run_id],
-    ).fetchone()
-    top = int(samples_per_question[0] or 8) if samples_per_question else 8
-    counts = [0] * (top + 1)
-    for k, n in solved:
-        counts[min(int(k), top)] = int(n)
-    charts = {
-        "recoverability": line_chart(recoverability, "Recoverability by insertion position", "insertion position (%)"),
-        "guidability": line_chart(guid, "Guidability (individual) by steer fraction", "steer fraction (%)"),
-        "solve_rates": histogram(counts, "Solo solve rates"),
-    }
-    for name, svg in charts.items():
-        (folder / f"{name}.svg").write_text(svg, encoding="utf-8")
-    groups = _write_chunks(con, folder, run_id)
-    html = env.get_template("model.html").render(
-        row=row, slug=slug, groups=groups, version=__version__, points=len(recoverability.get("shared", []))
-    )
-    (pages / f"{slug}.html").write_text(html, encoding="utf-8")
-
-
-def _write_chunks(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str) -> list[dict[str, Any]]:
-    """Samples grouped by (test, subset, position or fraction, guide), in chunk files loaded on demand."""
-    cursor = con.execute(
-        "SELECT test, coalesce(subset, ''), coalesce(position, fraction), coalesce(guide, ''), question_id, sample, "
-        "correct, json_extract_string(grade, '$.answer'), coalesce(steer_own, ''), coalesce(steer_transition, ''), "
-        "coalesce(steer_text, ''), completion FROM samples WHERE run_id = ? "
-        "ORDER BY test, subset, coalesce(position, fraction), guide, question_id, sample",
-        [run_id],
-    )
-    groups: list[dict[str, Any]] = []
-    batch: list[list[Any]] = []
-
-    def flush() -> None:
-        group = groups[-1]
-        index = len(groups) - 1
-        (folder / f"g{index}-{group['chunks']}.js").write_text(
-            f"window.suiteChunk({index}, {group['chunks']}, {json_for_script(batch)});\n", encoding="utf-8"
-        )
-        group["chunks"] += 1
-        batch.clear()
-
-    while rows := cursor.fetchmany(2000):
-        for test, subset, cell, guide, qid, sample, correct, answer, own, transition, steer, completion in rows:
-            label = " / ".join(
-                str(x) for x in (test, subset, f"{100 * cell:g}%" if cell is not None else "", guide) if x
-            )
-            if not groups or groups[-1]["label"] != label:
-                if batch:
-                    flush()
-                groups.append({"label": label, "chunks": 0, "count": 0})
-            batch.append([qid, sample, bool(correct), answer, own, transition, steer, completion])
-            groups[-1]["count"] += 1
-            if len(batch) == CHUNK:
-                flush()
-    if batch:
-        flush()
-    return groups

@@ -49,10 +49,10 @@ def _resampled(totals: Sequence[tuple[int, int]], rng: np.random.Generator) -> n
 
     Correct and total counts are summed as integers, so each draw is one exact division.
     """
-    table = np.array(totals, dtype=np.int64)
+    correct = np.fromiter((c for c, _ in totals), dtype=np.int64, count=len(totals))
+    total = np.fromiter((n for _, n in totals), dtype=np.int64, count=len(totals))
     picked = rng.integers(0, len(totals), size=(BOOTSTRAP_RESAMPLES, len(totals)))
-    chosen = table[picked]
-    return chosen[:, :, 0].sum(axis=1) / chosen[:, :, 1].sum(axis=1)
+    return correct[picked].sum(axis=1) / total[picked].sum(axis=1)
 
 
 def _percentile(sorted_values: Sequence[float], q: float) -> float:

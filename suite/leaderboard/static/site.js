@@ -57,47 +57,50 @@
     const outcome = document.getElementById("outcome");
     const more = document.getElementById("more");
     const loaded = {};
-    let current = null, next = 0;
-    window.suiteChunk = function (index, chunk, samples) {
-      loaded[index + "-" + chunk] = samples;
-      if (current === index) show(samples);
+    let current = null, queue = [];
+    // A chunk file calls this with a group, an outcome ("c" correct, "w" wrong), its number and its samples.
+    window.suiteChunk = function (index, outcome, chunk, samples) {
+      const key = index + "-" + outcome + chunk;
+      loaded[key] = samples;
+      if (current === key) show(samples, outcome === "c");
     };
-    function show(samples) {
+    function show(samples, correct) {
       samples.forEach(function (s) {
-        const correct = s[2];
-        if ((outcome.value === "correct" && !correct) || (outcome.value === "wrong" && correct)) return;
         const item = el("li", "sample " + (correct ? "correct" : "wrong"));
         const head = el("p", "head");
-        head.appendChild(el("strong", "", s[0] + " #" + s[1]));
+        head.appendChild(el("strong", "", s.q + " #" + s.k));
         head.appendChild(el("span", "grade", correct ? " correct" : " wrong"));
-        head.appendChild(el("span", "answer", " answer: " + (s[3] === null ? "(none)" : s[3])));
+        head.appendChild(el("span", "answer", " answer: " + (s.a === null ? "(none)" : s.a)));
         item.appendChild(head);
         const prompt = el("pre", "prompt");
-        prompt.appendChild(el("span", "own", s[4]));
-        prompt.appendChild(el("span", "transition", s[5]));
-        prompt.appendChild(el("span", "steer", s[6]));
+        prompt.appendChild(el("span", "own", s.o));
+        prompt.appendChild(el("span", "transition", s.t));
+        prompt.appendChild(el("span", "steer", s.s));
         item.appendChild(prompt);
-        item.appendChild(el("pre", "completion", s[7]));
+        item.appendChild(el("pre", "completion", s.c));
         list.appendChild(item);
       });
     }
     function load() {
-      const option = group.options[group.selectedIndex];
-      const chunks = Number(option.dataset.chunks);
-      if (next >= chunks) { more.hidden = true; return; }
-      const key = current + "-" + next;
-      if (loaded[key]) { show(loaded[key]); } else {
-        const script = document.createElement("script");
-        script.src = list.dataset.base + "g" + Number(current) + "-" + Number(next) + ".js";
-        document.body.appendChild(script);
-      }
-      next += 1;
-      more.hidden = next >= chunks;
+      const next = queue.shift();
+      more.hidden = queue.length === 0;
+      if (next === undefined) return;
+      current = next;
+      if (loaded[next]) { show(loaded[next], next.split("-")[1][0] === "c"); return; }
+      const script = document.createElement("script");
+      script.src = list.dataset.base + "g" + next + ".js";
+      document.body.appendChild(script);
     }
     document.getElementById("load").addEventListener("click", function () {
       list.replaceChildren();
-      current = Number(group.value);
-      next = 0;
+      const option = group.options[group.selectedIndex];
+      const index = Number(group.value);
+      queue = [];
+      ["c", "w"].forEach(function (outcomeKey) {
+        if (outcome.value && outcome.value[0] !== outcomeKey) return;
+        for (let k = 0; k < Number(option.dataset[outcomeKey]); k++) queue.push(index + "-" + outcomeKey + k);
+      });
+      if (queue.length === 0) list.appendChild(el("li", "empty", "No samples with this outcome."));
       load();
     });
     more.addEventListener("click", load);
