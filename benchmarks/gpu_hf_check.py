@@ -36,16 +36,16 @@ def main() -> None:
     report: dict[str, Any] = {"environment": environment(args.model)}
     runs = {}
     for name in ("first", "second"):
-        runs[name] = timed(command + ["--out", str(out / name)])
+        runs[name] = timed([*command, "--out", str(out / name)])
     killed = out / "killed"
-    process = subprocess.Popen(command + ["--out", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([*command, "--out", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     store = killed / "store.jsonl"
     while process.poll() is None and lines(store) < args.kill_after:
         time.sleep(0.1)
     stopped_at = lines(store)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    runs["killed_then_resumed"] = timed(command + ["--out", str(killed)]) | {"stored_when_killed": stopped_at}
+    runs["killed_then_resumed"] = timed([*command, "--out", str(killed)]) | {"stored_when_killed": stopped_at}
     for name, run in runs.items():
         folder = out / ("killed" if name.startswith("killed") else name)
         run |= summary(folder)
