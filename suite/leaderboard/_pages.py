@@ -19,7 +19,9 @@ from suite.leaderboard._charts import histogram, line_chart
 from suite.leaderboard._site import Found, Row, environment, positions
 
 CHUNK = 100
-"""Samples per lazily loaded chunk."""
+"""Samples per lazily loaded chunk, at most."""
+CHUNK_CHARS = 2_000_000
+"""Characters of text per chunk, about: long reasoning traces make smaller chunks, so each click stays quick."""
 
 _CHUNKS = """
 WITH s AS (
@@ -28,10 +30,14 @@ WITH s AS (
            coalesce(steer_own, '') AS own, coalesce(steer_transition, '') AS transition,
            coalesce(steer_text, '') AS steer, completion
     FROM samples WHERE run_id = $run
-), numbered AS (
-    SELECT *, (row_number() OVER (PARTITION BY test, subset, cell, guide, correct ORDER BY question_id, sample) - 1)
-              // $chunk AS chunk
-    FROM s
+), sized AS (
+    SELECT *, row_number() OVER w - 1 AS rank,
+              sum(length(own) + length(transition) + length(steer) + length(completion)) OVER w AS upto
+    FROM s WINDOW w AS (PARTITION BY test, subset, cell, guide, correct ORDER BY question_id, sample)
+), numbered AS (  -- a new chunk every $chunk samples or $chunk_chars characters, whichever comes first
+    SELECT *, dense_rank() OVER (PARTITION BY test, subset, cell, guide, correct
+                                 ORDER BY greatest(rank // $chunk, upto // $chunk_chars)) - 1 AS chunk
+    FROM sized
 )
 SELECT test, subset, cell, guide, correct, chunk, count(*),
        replace(replace(replace(
@@ -74,15 +80,15 @@ def model_page(job: tuple[Path, str, Row, Found]) -> None:
         if positions(found, subset)
     }
     guidability: dict[str, list[tuple[float, float | None, None, None]]] = defaultdict(list)
-    for guide, fraction, value in _con.execute(
-        "SELECT guide, fraction, avg(correct::INT) FROM samples WHERE run_id = ? AND test = 'guidability' "
-        "AND subset = 'individual' GROUP BY ALL ORDER BY guide, fraction",
+    for subset, guide, fraction, value in _con.execute(
+        "SELECT subset, guide, fraction, avg(correct::INT) FROM samples WHERE run_id = ? AND test = 'guidability' "
+        "GROUP BY ALL ORDER BY subset, guide, fraction",
         [run_id],
     ).fetchall():
-        guidability[str(guide)].append((float(fraction), float(value), None, None))
+        guidability[f"{guide} ({subset})"].append((float(fraction), float(value), None, None))
     charts = {
         "recoverability": line_chart(recoverability, "Recoverability by insertion position", "insertion position (%)"),
-        "guidability": line_chart(guidability, "Guidability (individual) by steer fraction", "steer fraction (%)"),
+        "guidability": line_chart(guidability, "Guidability by steer fraction", "steer fraction (%)"),
         "solve_rates": histogram(_solve_counts(_con, run_id), "Solo solve rates"),
     }
     for name, svg in charts.items():
@@ -110,11 +116,12 @@ def _solve_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[int]:
 def write_chunks(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str) -> list[dict[str, Any]]:
     """Samples grouped by (test, subset, position or fraction, guide), each outcome in its own chunk files.
 
-    ``g<group>-<c|w><k>.js`` holds the k-th ``CHUNK`` correct (c) or wrong (w) samples of a group.
+    ``g<group>-<c|w><k>.js`` holds the k-th chunk (``CHUNK`` samples or ``CHUNK_CHARS`` characters)
+    of a group's correct (c) or wrong (w) samples.
     """
     groups: list[dict[str, Any]] = []
     for test, subset, cell, guide, correct, chunk, count, data in con.execute(
-        _CHUNKS, {"run": run_id, "chunk": CHUNK}
+        _CHUNKS, {"run": run_id, "chunk": CHUNK, "chunk_chars": CHUNK_CHARS}
     ).fetchall():
         label = " / ".join(str(x) for x in (test, subset, f"{100 * cell:g}%" if cell is not None else "", guide) if x)
         if not groups or groups[-1]["label"] != label:

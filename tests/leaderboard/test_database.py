@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -156,3 +161,76 @@ def test_a_second_build_waits_or_fails_clearly_and_the_database_survives(tmp_pat
     assert [p.wait(timeout=120) for p in both] == [0, 0]
     with open_database(db) as con:
         assert con.execute("SELECT count(*), count(DISTINCT run_id) FROM runs").fetchone() == (2, 2)
+
+
+def _rewritten(bundle: Path, change: Callable[[list[dict[str, Any]]], None]) -> Path:
+    """The bundle with its samples changed by ``change`` and its sha256 updated (only the recomputation can tell)."""
+    with gzip.open(bundle / "samples.jsonl.gz", "rt") as f:
+        rows = [json.loads(line) for line in f]
+    change(rows)
+    data = gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode(), mtime=0)
+    (bundle / "samples.jsonl.gz").write_bytes(data)
+    result = json.loads((bundle / "result.json").read_text())
+    result["samples"]["sha256"] = hashlib.sha256(data).hexdigest()
+    (bundle / "result.json").write_text(json.dumps(result))
+    return bundle
+
+
+def test_samples_that_do_not_back_their_numbers_are_rejected(tmp_path: Path, release: Release) -> None:
+    def flip_first_solo(rows: list[dict[str, Any]]) -> None:
+        first = next(r for r in rows if r["test"] == "solo")
+        first["grade"]["correct"] = not first["grade"]["correct"]
+
+    def grade_as_text(rows: list[dict[str, Any]]) -> None:
+        rows[0]["grade"]["correct"] = "yes"
+
+    def drop_last(rows: list[dict[str, Any]]) -> None:
+        rows.pop()
+
+    def not_json(rows: list[dict[str, Any]]) -> None:
+        rows[3] = "{not json"  # type: ignore[call-overload]
+
+    cases = {
+        flip_first_solo: "the bundle's numbers do not follow from its samples",
+        grade_as_text: "samples lack a test, a question id, a benchmark or a true/false grade",
+        drop_last: "samples, result.json says",
+        not_json: "is not readable JSON Lines",
+    }
+    bundles = {
+        _rewritten(fake(tmp_path, f"org/{change.__name__}", release, skill=0.5), change): reason
+        for change, reason in cases.items()
+    }
+    for jobs in (1, 2):  # in this process and in worker processes
+        verdicts = build_database(
+            [str(b) for b in bundles], tmp_path / f"db{jobs}", [release], tmp_path / f"site{jobs}", jobs=jobs
+        )
+        for verdict in verdicts:
+            assert verdict.status == "rejected" and bundles[verdict.bundle] in verdict.reason, verdict
+        assert run_suite("validate", str(next(iter(bundles)))).returncode == 2  # suite validate agrees
+
+
+def test_the_same_samples_twice_in_one_build_go_in_once(tmp_path: Path, release: Release) -> None:
+    bundle = fake(tmp_path, "org/twice", release, skill=0.5)
+    copy = shutil.copytree(bundle, tmp_path / "copy")
+    verdicts = build_database([str(bundle), str(copy)], tmp_path / "db", [release], tmp_path / "site")
+    assert [v.status for v in verdicts] == ["accepted", "unchanged"]
+    assert verdicts[1].reason == "same samples as another bundle of this build"
+    with duckdb.connect(str(tmp_path / "db"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+def test_sample_chunks_carry_every_string_exactly(tmp_path: Path, release: Release) -> None:
+    """Chunk files are JSON made by DuckDB: every character survives, and none can end a script or start a tag."""
+    text = 'a</script><b>&amp; "q" \\ \u2028\u2029 \t\x01 \u00e9 \U0001d518 {{7*7}} ${x}'
+    bundle = fake(tmp_path, "org/strings", release, skill=0.5, text=text, questions=12)
+    build_database([str(bundle)], tmp_path / "db", [release], tmp_path / "site")
+    with gzip.open(bundle / "samples.jsonl.gz", "rt") as f:
+        expected = sorted((r["question_id"], r["sample"], r["completion"]) for r in map(json.loads, f))
+    found = []
+    for chunk in (tmp_path / "site" / "models").glob("*/g*.js"):
+        source = chunk.read_text(encoding="utf-8")
+        assert "<" not in source and ">" not in source and "&" not in source
+        head, data = source.split(", ", 3)[:3], source.split(", ", 3)[3]
+        assert head[0].startswith("window.suiteChunk(") and data.endswith(");\n")
+        found += [(s["q"], s["k"], s["c"]) for s in json.loads(data[: -len(");\n")])]
+    assert sorted(found) == expected
