@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import time
@@ -229,6 +230,33 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
         raise SuiteError(f"{len(rejected)} of {len(verdicts)} bundles were rejected (--strict).")
 
 
+def _cmd_submit_check(args: argparse.Namespace) -> int:
+    """Exit 0 when the submission may run, 1 when it is refused (each reason printed)."""
+    from suite.submission import Limits, check_submission, fetch, read_issue
+
+    limits = Limits(max_parameters=int(args.max_params_b * 1e9), min_context=args.min_context)
+    if args.issue:
+        try:
+            body = Path(args.issue).read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            raise SuiteError(
+                f"--issue {args.issue} cannot be read ({e.strerror}); pass the issue body's file."
+            ) from None
+        submission = read_issue(body)
+        verdict = check_submission(submission.model_id, submission.revision, fetch, limits)
+        verdict.problems[:0] = submission.problems
+    elif args.model:
+        verdict = check_submission(args.model, args.revision, fetch, limits)
+    else:
+        raise SuiteError("suite submit check needs a MODEL id or --issue FILE.")
+    if args.json:
+        Path(args.json).write_text(json.dumps(verdict.to_json(), indent=2) + "\n", encoding="utf-8")
+    if args.markdown:
+        Path(args.markdown).write_text(verdict.markdown(), encoding="utf-8")
+    console.print(verdict.markdown(), markup=False, highlight=False)
+    return 0 if verdict.accepted else 1
+
+
 def _cmd_tiny_reasoner(args: argparse.Namespace) -> None:
     from suite.tiny import TrainingConfig, ensure_reasoner
 
@@ -317,6 +345,18 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--jobs", type=int, help="worker processes (default: one per available core)")
     lb.set_defaults(func=_cmd_leaderboard_build)
 
+    submit = commands.add_parser("submit", help="check a model submitted for the leaderboard")
+    submit_commands = submit.add_subparsers(dest="submit_command", required=True, metavar="SUBCOMMAND")
+    check = submit_commands.add_parser("check", help="may the GPU job run this Hugging Face model id? (no GPU)")
+    check.add_argument("model", nargs="?", help="Hugging Face model id, owner/name")
+    check.add_argument("--revision", help="branch, tag or commit sha (default: main), resolved to a commit sha")
+    check.add_argument("--issue", help="read the model id and revision from a submission issue body (a file)")
+    check.add_argument("--max-params-b", type=float, default=80.0, help="largest model, billions of parameters")
+    check.add_argument("--min-context", type=int, default=32768, help="shortest context length, tokens")
+    check.add_argument("--json", help="also write the verdict as JSON to this file")
+    check.add_argument("--markdown", help="also write the verdict as a Markdown comment to this file")
+    check.set_defaults(func=_cmd_submit_check)
+
     tiny = commands.add_parser("tiny-reasoner", help="train (or find in the cache) the tiny CPU reasoner")
     tiny.add_argument("--seed", type=int, default=0)
     tiny.set_defaults(func=_cmd_tiny_reasoner)
@@ -328,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _stop_on_sigterm()
     try:
-        args.func(args)
+        code = args.func(args)
     except SuiteError as e:
         errors.print(f"[bold red]error:[/] {e}", soft_wrap=True)
         return 2
@@ -342,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("interrupted.")
         return 130
-    return 0
+    return int(code or 0)
 
 
 def _stop_on_sigterm() -> None:
