@@ -257,6 +257,35 @@ def _cmd_submit_check(args: argparse.Namespace) -> int:
     return 0 if verdict.accepted else 1
 
 
+def _cmd_container_eval(args: argparse.Namespace) -> int:
+    """``suite eval`` in the GPU image; the exit status is the container's."""
+    import os
+
+    from suite.container import ContainerRun, container_spec, docker_client, run_container
+
+    extra = list(args.eval_args)
+    out, cache = Path(args.out), Path(args.hf_cache).expanduser()
+    run = ContainerRun(
+        args.model,
+        out,
+        cache,
+        args.image,
+        args.gpus,
+        args.shm_size,
+        args.ipc_host,
+        f"{os.getuid()}:{os.getgid()}",
+        tuple(extra),
+    )
+    spec = container_spec(run, os.environ)
+    client = docker_client()
+    for folder in (out, cache):
+        folder.mkdir(parents=True, exist_ok=True)
+    console.print(f"running {run.image}: suite {' '.join(spec['command'])}", markup=False, highlight=False)
+    code = run_container(client, spec, lambda text: print(text, end="", flush=True))
+    console.print(f"container exited with status {code}; bundle folder: {out}", markup=False, highlight=False)
+    return code
+
+
 def _cmd_tiny_reasoner(args: argparse.Namespace) -> None:
     from suite.tiny import TrainingConfig, ensure_reasoner
 
@@ -266,6 +295,8 @@ def _cmd_tiny_reasoner(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
+    from suite.container._spec import IMAGE
+
     parser = argparse.ArgumentParser(prog="suite", description="Off-trajectory reasoning suite (arXiv 2510.06410).")
     parser.add_argument("--version", action="version", version=f"suite {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -345,6 +376,20 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--jobs", type=int, help="worker processes (default: one per available core)")
     lb.set_defaults(func=_cmd_leaderboard_build)
 
+    container = commands.add_parser("container", help="run suite eval in the suite's GPU image (Docker SDK)")
+    container_commands = container.add_subparsers(dest="container_command", required=True, metavar="SUBCOMMAND")
+    ce = container_commands.add_parser(
+        "eval", help="suite eval MODEL in the GPU image, with the GPUs, cache and outputs"
+    )
+    ce.add_argument("model", help="Hugging Face model id")
+    ce.add_argument("--out", required=True, help="host folder for the bundle (mounted at /outputs)")
+    ce.add_argument("--image", default=IMAGE, help=f"image (default {IMAGE})")
+    ce.add_argument("--hf-cache", default="~/.cache/huggingface", help="host Hugging Face cache (mounted)")
+    ce.add_argument("--gpus", default="all", help="'all' or device indices like 0,1")
+    ce.add_argument("--shm-size", default="16g", help="shared memory for tensor parallelism (default 16g)")
+    ce.add_argument("--ipc-host", action="store_true", help="share the host's IPC namespace (instead of --shm-size)")
+    ce.set_defaults(func=_cmd_container_eval, eval_args=[])  # options after "--" go to suite eval (see main)
+
     submit = commands.add_parser("submit", help="check a model submitted for the leaderboard")
     submit_commands = submit.add_subparsers(dest="submit_command", required=True, metavar="SUBCOMMAND")
     check = submit_commands.add_parser("check", help="may the GPU job run this Hugging Face model id? (no GPU)")
@@ -365,7 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print one sentence and exit 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passed: list[str] = []
+    if argv[:2] == ["container", "eval"] and "--" in argv:  # argparse cannot pass "--" through a subcommand
+        argv, passed = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
     args = build_parser().parse_args(argv)
+    if passed:
+        args.eval_args = passed
     _stop_on_sigterm()
     try:
         code = args.func(args)
