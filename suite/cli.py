@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -213,7 +214,7 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
     from suite.leaderboard import build_database
     from suite.release import load_release
 
-    releases = [load_release(Path(r)) for r in args.release or ["release"]]
+    releases = [load_release(Path(r)) for r in args.release or [os.environ.get("SUITE_RELEASE", "release")]]
     site = Path(args.site)
     verdicts = build_database(args.bundles, Path(args.db), releases, site, args.wait, args.jobs)
     table = Table(title=f"leaderboard: {args.db}")
@@ -259,8 +260,6 @@ def _cmd_submit_check(args: argparse.Namespace) -> int:
 
 def _cmd_container_eval(args: argparse.Namespace) -> int:
     """``suite eval`` in the GPU image; the exit status is the container's."""
-    import os
-
     from suite.container import ContainerRun, container_spec, docker_client, run_container
 
     extra = list(args.eval_args)
@@ -335,7 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--revision", help="branch, tag or commit (resolved to a commit sha and recorded)")
     ev.add_argument("--backend", default="hf", choices=["hf", "vllm", "openai"], help="generation engine")
     ev.add_argument("--base-url", help="OpenAI-compatible server (openai backend)")
-    ev.add_argument("--release", default="release", help="release folder (default: ./release)")
+    ev.add_argument(
+        "--release",
+        default=os.environ.get("SUITE_RELEASE", "release"),
+        help="release folder (default: $SUITE_RELEASE, else ./release; the GPU image sets it)",
+    )
     ev.add_argument("--tests", default="solo,recoverability,guidability")
     ev.add_argument("--samples", type=int, default=8, help="solo samples per question")
     ev.add_argument("--temperature", type=float, default=0.6)
@@ -370,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("bundles", nargs="+", help="bundle folders, folders of bundles, or globs")
     lb.add_argument("--db", default="leaderboard.duckdb", help="DuckDB file (created if missing)")
     lb.add_argument("--site", default="site", help="folder for the static site and its downloads")
-    lb.add_argument("--release", action="append", help="release folder(s) bundles may use (default: ./release)")
+    lb.add_argument("--release", action="append", help="release folder(s) bundles may use (default: as suite eval)")
     lb.add_argument("--strict", action="store_true", help="exit non-zero when any bundle is rejected")
     lb.add_argument("--wait", type=float, default=60.0, help="seconds to wait for another build on --db")
     lb.add_argument("--jobs", type=int, help="worker processes (default: one per available core)")

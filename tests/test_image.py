@@ -1,0 +1,87 @@
+"""The Dockerfile, checked without a Docker engine: hadolint, its shape, and its build steps run outside Docker.
+
+The release step runs for real here, from the offline mirror instead of the Hub (``RELEASE_SOURCE``);
+the install step is what this test suite's own set-up does (``pip install`` of this project) plus
+``suite --version``; the user step is only syntax-checked (it would add a user to this machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from suite import __version__
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text())
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
+
+
+def args() -> dict[str, str]:
+    return dict(a.split("=", 1) for kind, a in instructions() if kind == "ARG" and "=" in a)
+
+
+def test_hadolint_finds_nothing() -> None:
+    lint = subprocess.run(
+        [shutil.which("hadolint") or "hadolint", "Dockerfile"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert lint.returncode == 0 and lint.stdout == "", lint.stdout + lint.stderr
+
+
+def test_the_image_is_pinned_non_root_and_runs_suite() -> None:
+    steps = instructions()
+    kinds = [k for k, _ in steps]
+    base = next(a for k, a in steps if k == "FROM")
+    assert re.fullmatch(r"vllm/vllm-openai:v\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?", base), base
+    assert args()["SUITE_VERSION"] == __version__  # the image tag is the suite version
+    assert re.fullmatch(r"\d+\.\d+\.\d+", args()["RELEASE_VERSION"])
+    labels = " ".join(a for k, a in steps if k == "LABEL")
+    assert 'org.opencontainers.image.version="${SUITE_VERSION}"' in labels
+    assert 'release.version="${RELEASE_VERSION}"' in labels
+    user = next(a for k, a in reversed(steps) if k == "USER")
+    assert re.fullmatch(r"[1-9]\d*:[1-9]\d*", user)  # numeric, not root
+    assert kinds.index("USER") > max(i for i, k in enumerate(kinds) if k == "RUN")
+    assert json.loads(next(a for k, a in steps if k == "ENTRYPOINT")) == ["suite"]
+    assert set(json.loads(next(a for k, a in steps if k == "VOLUME"))) == {"/cache/huggingface", "/outputs"}
+    env = " ".join(a for k, a in steps if k == "ENV")
+    assert "HF_HOME=/cache/huggingface" in env and "SUITE_RELEASE=/opt/suite/release" in env
+
+
+def test_every_run_step_works_outside_docker(tmp_path: Path, upstream: Path) -> None:
+    runs = [a for k, a in instructions() if k == "RUN"]
+    assert len(runs) == 3
+    install, release, user = runs
+    assert install == "python3 -m pip install --no-cache-dir . && suite --version"
+    version = subprocess.run([sys.executable, "-m", "suite.cli", "--version"], capture_output=True, text=True)
+    assert version.stdout.strip() == f"suite {__version__}"
+    values = args() | {"RELEASE_SOURCE": str(upstream)}
+    command = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], release).replace("/opt/suite", str(tmp_path))
+    bin_dir = str(Path(sys.executable).parent)
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
+    assert manifest["release_version"] == args()["RELEASE_VERSION"]
+    assert sum(b["count"] for b in manifest["benchmarks"]) == 1507
+    assert subprocess.run(["bash", "-n", "-c", user]).returncode == 0
+
+
+@pytest.mark.parametrize("workflow", sorted((ROOT / ".github" / "workflows").glob("*.yml")), ids=lambda p: p.name)
+def test_workflows_never_enable_remote_code(workflow: Path) -> None:
+    assert "trust-remote-code" not in workflow.read_text() and "trust_remote_code" not in workflow.read_text()
