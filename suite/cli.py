@@ -216,7 +216,7 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
 
     releases = [load_release(Path(r)) for r in args.release or [os.environ.get("SUITE_RELEASE", "release")]]
     site = Path(args.site)
-    verdicts = build_database(args.bundles, Path(args.db), releases, site, args.wait, args.jobs)
+    verdicts = build_database(args.bundles, Path(args.db), releases, site, args.wait, args.jobs, args.verified or ())
     table = Table(title=f"leaderboard: {args.db}")
     for column in ("bundle", "model", "status", "reason"):
         table.add_column(column, overflow="fold")
@@ -225,7 +225,8 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
     console.print(table)
     rejected = [v for v in verdicts if v.status == "rejected"]
     if not verdicts:
-        raise SuiteError(f"no result bundle found in {' '.join(args.bundles)}; pass bundle folders or globs.")
+        where = " ".join([*args.bundles, *(args.verified or [])]) or "(none given)"
+        raise SuiteError(f"no result bundle found in {where}; pass bundle folders or globs.")
     console.print(f"site: {site / 'index.html'}")
     if rejected and args.strict:
         raise SuiteError(f"{len(rejected)} of {len(verdicts)} bundles were rejected (--strict).")
@@ -370,7 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     board = commands.add_parser("leaderboard", help="merge result bundles into DuckDB and build the static site")
     board_commands = board.add_subparsers(dest="leaderboard_command", required=True, metavar="SUBCOMMAND")
     lb = board_commands.add_parser("build", help="validate bundles, merge them into DuckDB, export, build the site")
-    lb.add_argument("bundles", nargs="+", help="bundle folders, folders of bundles, or globs")
+    lb.add_argument("bundles", nargs="*", help="bundle folders, folders of bundles, or globs (self-reported runs)")
+    lb.add_argument("--verified", action="append", help="bundles run by the maintainers (marked verified)")
     lb.add_argument("--db", default="leaderboard.duckdb", help="DuckDB file (created if missing)")
     lb.add_argument("--site", default="site", help="folder for the static site and its downloads")
     lb.add_argument("--release", action="append", help="release folder(s) bundles may use (default: as suite eval)")

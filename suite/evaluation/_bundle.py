@@ -19,6 +19,9 @@ from suite.evaluation._samples import Outcome, Sample
 RESULT, SAMPLES = "result.json", "samples.jsonl.gz"
 RESULT_FORMAT = "off-trajectory-suite/result"
 RESULT_FORMAT_VERSION = 1
+MAX_RESULT_BYTES = 16 * 2**20
+MAX_SAMPLES_BYTES = 4 * 2**30
+"""Larger files are refused before anything parses them (a submission cannot exhaust the checker)."""
 
 
 def write_bundle(out: Path, result: dict[str, Any], samples: Iterable[Sample]) -> Path:
@@ -84,6 +87,7 @@ def checked_result(directory: Path) -> tuple[dict[str, Any], Path]:
     result_path = directory / RESULT
     if not result_path.is_file():
         raise SuiteError(f"{directory} is not a result bundle: it has no {RESULT}.")
+    _within(result_path, MAX_RESULT_BYTES)
     result = read_json(result_path)
     version = result.get("format_version") if isinstance(result, dict) else None
     if isinstance(version, int) and version > RESULT_FORMAT_VERSION:
@@ -94,6 +98,7 @@ def checked_result(directory: Path) -> tuple[dict[str, Any], Path]:
     samples_path = directory / result["samples"]["file"]
     if not samples_path.is_file():
         raise SuiteError(f"{samples_path} is missing; a bundle needs its samples.")
+    _within(samples_path, MAX_SAMPLES_BYTES)
     digest = sha256_file(samples_path)
     if digest != result["samples"]["sha256"]:
         raise SuiteError(f"{samples_path} was modified: sha256 expected {result['samples']['sha256']}, found {digest}.")
@@ -118,6 +123,12 @@ def check_metrics(result: dict[str, Any], samples_path: Path, outcomes: Iterable
         raise SuiteError(
             f"{samples_path.parent / RESULT}: {mismatch}; the bundle's numbers do not follow from its samples."
         )
+
+
+def _within(path: Path, limit: int) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise SuiteError(f"{path} is {size:,} bytes, over the {limit:,}-byte limit for a bundle file; it was not read.")
 
 
 def _first_difference(claimed: Any, actual: Any, path: str) -> str | None:

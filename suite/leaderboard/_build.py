@@ -51,17 +51,20 @@ def build_database(
     site: Path,
     wait_s: float = 60.0,
     jobs: int | None = None,
+    verified: Sequence[str] = (),
 ) -> list[Verdict]:
     """Validate and ingest every bundle, write the exports into ``site/data`` and build the site in ``site``.
 
     One verdict per bundle; a rejected bundle never stops the build. ``jobs`` worker processes
-    (default: one per available core) examine bundles and write model pages.
+    (default: one per available core) examine bundles and write model pages. Bundles found through
+    ``verified`` (maintainer runs) are marked "verified", the others "self-reported".
     """
     jobs = jobs or len(os.sched_getaffinity(0))
-    bundles = bundle_folders(patterns)
+    trusted = bundle_folders(verified) if verified else []
+    bundles = list(dict.fromkeys([*bundle_folders(patterns), *trusted]))
     known_releases = [(r.version, r.manifest_sha256) for r in releases]
     with build_lock(db, wait_s):
-        verdicts = _ingest(bundles, db, known_releases, jobs)
+        verdicts = _ingest(bundles, set(trusted), db, known_releases, jobs)
         with connect(db, read_only=True) as con:
             exports = site / "data"
             exports.mkdir(parents=True, exist_ok=True)
@@ -77,7 +80,9 @@ def build_database(
     return verdicts
 
 
-def _ingest(bundles: list[Path], db: Path, releases: list[tuple[str, str]], jobs: int) -> list[Verdict]:
+def _ingest(
+    bundles: list[Path], trusted: set[Path], db: Path, releases: list[tuple[str, str]], jobs: int
+) -> list[Verdict]:
     """Examine every bundle in workers, then ingest the accepted ones in one transaction."""
     with connect(db) as con, tempfile.TemporaryDirectory(prefix=".staging-", dir=db.parent) as tmp:
         verdicts, accepted = [], []
@@ -91,7 +96,7 @@ def _ingest(bundles: list[Path], db: Path, releases: list[tuple[str, str]], jobs
                 seen.add(str(run_id))
                 accepted.append(examined)
             verdicts.append(Verdict(examined.bundle, examined.status, examined.reason, examined.model))
-        ingest(con, accepted)
+        ingest(con, accepted, verified=trusted)
         con.execute("CHECKPOINT")
     return verdicts
 

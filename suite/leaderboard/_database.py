@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -136,8 +136,11 @@ def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, Any, Any, Any, 
     return rows
 
 
-def ingest(con: duckdb.DuckDBPyConnection, accepted: Sequence[Examined], provenance: str = "self-reported") -> None:
-    """Add accepted bundles (their samples staged as Parquet) in one transaction: all of them or none."""
+def ingest(con: duckdb.DuckDBPyConnection, accepted: Sequence[Examined], verified: Collection[Path] = ()) -> None:
+    """Add accepted bundles (their samples staged as Parquet) in one transaction: all of them or none.
+
+    Bundles in ``verified`` were run by the maintainers; the others are self-reported.
+    """
     if not accepted:
         return
     con.execute("BEGIN TRANSACTION")
@@ -162,7 +165,7 @@ def ingest(con: duckdb.DuckDBPyConnection, accepted: Sequence[Examined], provena
                     result["created"],
                     time.time(),
                     str(examined.bundle),
-                    provenance,
+                    "verified" if examined.bundle in verified else "self-reported",
                     result["samples"]["count"],
                     json.dumps(result),
                 ],

@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from suite._errors import SuiteError
+from suite.evaluation import validate_bundle
 from suite.leaderboard import build_database, metric_rows, open_database
 from suite.release import Release, load_release
 from tests.leaderboard.bundles import FakeRun, write_fake_bundle
@@ -234,3 +236,25 @@ def test_sample_chunks_carry_every_string_exactly(tmp_path: Path, release: Relea
         assert head[0].startswith("window.suiteChunk(") and data.endswith(");\n")
         found += [(s["q"], s["k"], s["c"]) for s in json.loads(data[: -len(");\n")])]
     assert sorted(found) == expected
+
+
+def test_oversized_bundle_files_are_refused_before_parsing(
+    tmp_path: Path, release: Release, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = fake(tmp_path, "org/big", release, skill=0.5)
+    monkeypatch.setattr("suite.evaluation._bundle.MAX_SAMPLES_BYTES", 1000)
+    verdict = build_database([str(bundle)], tmp_path / "db", [release], tmp_path / "site", jobs=1)[0]
+    assert verdict.status == "rejected" and "over the 1,000-byte limit for a bundle file" in verdict.reason
+    monkeypatch.setattr("suite.evaluation._bundle.MAX_RESULT_BYTES", 100)
+    with pytest.raises(SuiteError, match="over the 100-byte limit"):
+        validate_bundle(bundle)
+
+
+def test_maintainer_runs_are_marked_verified(tmp_path: Path, release: Release) -> None:
+    mine = fake(tmp_path / "self", "org/self-run", release, skill=0.5)
+    theirs = fake(tmp_path / "verified", "org/maintainer-run", release, skill=0.6)
+    build_database([str(mine)], tmp_path / "db", [release], tmp_path / "site", verified=[str(theirs)])
+    with duckdb.connect(str(tmp_path / "db"), read_only=True) as con:
+        rows = dict(con.execute("SELECT model_id, provenance FROM ranked").fetchall())
+    assert rows == {"org/self-run": "self-reported", "org/maintainer-run": "verified"}
+    assert "verified" in (tmp_path / "site" / "index.html").read_text()
