@@ -15,8 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from suite import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,8 +78,3 @@ def test_every_run_step_works_outside_docker(tmp_path: Path, upstream: Path) -> 
     assert manifest["release_version"] == args()["RELEASE_VERSION"]
     assert sum(b["count"] for b in manifest["benchmarks"]) == 1507
     assert subprocess.run(["bash", "-n", "-c", user]).returncode == 0
-
-
-@pytest.mark.parametrize("workflow", sorted((ROOT / ".github" / "workflows").glob("*.yml")), ids=lambda p: p.name)
-def test_workflows_never_enable_remote_code(workflow: Path) -> None:
-    assert "trust-remote-code" not in workflow.read_text() and "trust_remote_code" not in workflow.read_text()
