@@ -82,3 +82,10 @@ def test_the_gpu_job_is_gated_and_runs_no_untrusted_code_with_write_access() -> 
     assert jobs["check"]["permissions"] == {"contents": "read", "issues": "write"}
     propose = "\n".join(s.get("run", "") for s in jobs["propose"]["steps"])
     assert "suite validate" in propose and "suite eval" not in propose and "container" not in propose
+
+
+def test_the_composite_action_runs_this_suite_versions_image() -> None:
+    from suite.container import IMAGE
+
+    action = yaml.safe_load((GITHUB / "actions" / "eval" / "action.yml").read_text())
+    assert action["inputs"]["image"]["default"] == IMAGE
