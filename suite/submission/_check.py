@@ -46,14 +46,18 @@ class Verdict:
     def to_json(self) -> dict[str, Any]:
         """The verdict as JSON, with the input quoted safely."""
         return asdict(self) | {
-            "model_id": shown(self.model_id),
-            "revision": shown(self.revision) if self.revision else None,
+            "model_id": self._quoted(self.model_id),
+            "revision": self._quoted(self.revision) if self.revision else None,
             "accepted": self.accepted,
         }
 
+    def _quoted(self, text: str) -> str:
+        """Accepted input passed the Hub's grammar and stays whole (the GPU job runs it); refused input is inert."""
+        return text if self.accepted else shown(text)
+
     def markdown(self) -> str:
         """A comment for the submission issue (input quoted safely, never as a link or a mention)."""
-        name = f"`{shown(self.model_id)}`"
+        name = f"`{self._quoted(self.model_id)}`"
         if not self.accepted:
             reasons = "\n".join(f"- {p}" for p in self.problems)
             return f"**Submission refused**: {name} cannot be run by this leaderboard.\n\n{reasons}\n"

@@ -44,6 +44,17 @@ def test_a_public_safetensors_model_is_accepted_at_a_resolved_commit() -> None:
     assert check_submission("example-org/vision-reasoner", None, recorded_hub).context == 65536  # text_config
 
 
+def test_an_accepted_long_id_is_passed_on_whole() -> None:
+    long_id = "example-org/" + "r" * 90
+
+    def hub(model_id: str, revision: str | None) -> HubModel:
+        case = FIXTURES["cases"]["good"]
+        return hub_model(ModelInfo(**case["model_info"] | {"id": model_id}), case["config"], case["tokenizer_config"])
+
+    verdict = check_submission(long_id, None, hub)
+    assert verdict.accepted and verdict.to_json()["model_id"] == long_id and f"`{long_id}`" in verdict.markdown()
+
+
 @pytest.mark.parametrize(
     ("model_id", "revision", "reason"),
     [
