@@ -100,8 +100,27 @@ def _cmd_eval(args: argparse.Namespace) -> None:
         raise Stopped(Path(args.out)) from None
 
 
+def _template_kwargs(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise SuiteError(
+            f"--chat-template-kwargs {text!r} must be a JSON object, e.g. '{{\"enable_thinking\": true}}'."
+        )
+    return value
+
+
 def _eval(args: argparse.Namespace) -> None:
     from suite.evaluation import EvalConfig, evaluate
+    from suite.evaluation._config import PROTOCOLS, protocol_defaults
+
+    if args.protocol not in PROTOCOLS:
+        raise SuiteError(f"--protocol {args.protocol} is unknown; use {' or '.join(PROTOCOLS)}.")
+    defaults = protocol_defaults(args.protocol, args.distractor_fraction)
 
     engine_args = {}
     for pair in args.engine_arg or ():
@@ -122,12 +141,18 @@ def _eval(args: argparse.Namespace) -> None:
         limit=args.limit,
         benchmarks=tuple(args.benchmarks.split(",")) if args.benchmarks else None,
         seed=args.seed,
+        protocol=args.protocol,
         distractor_fraction=args.distractor_fraction,
-        positions=_fractions(args.positions, "--positions"),
+        distractor_percentiles=defaults["distractor_percentiles"],
+        distractors_from=tuple(args.distractors_from or ()),
+        positions=_fractions(args.positions, "--positions") if args.positions else defaults["positions"],
         guide_fractions=_fractions(args.guide_fractions, "--guide-fractions"),
         recoverability_continuations=args.recoverability_continuations,
+        individual_subset_size=args.individual_subset_size,
         keep_opening=args.keep_opening,
-        transition=args.transition.encode().decode("unicode_escape") if args.transition else EvalConfig.transition,
+        transition=args.transition.encode().decode("unicode_escape") if args.transition else defaults["transition"],
+        thinking_format=args.thinking_format,
+        chat_template_kwargs=_template_kwargs(args.chat_template_kwargs),
         trust_remote_code=args.trust_remote_code,
         engine_args=engine_args,
         tensor_parallel_size=args.tensor_parallel_size,
@@ -349,12 +374,36 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--benchmarks", help="comma-separated benchmarks of the release (default: all)")
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--out", required=True, help="bundle folder to write")
-    ev.add_argument("--distractor-fraction", type=float, default=0.2)
-    ev.add_argument("--positions", default="0,0.2,0.4,0.6,0.8")
+    ev.add_argument(
+        "--protocol",
+        default="paper",
+        help="paper (the authors' scripts: unit cuts, '\\nLet me think.', distractor length rule; default) "
+        "or paper-text (the paper's prose: token cuts at sentence ends, 'Wait. Let me think')",
+    )
+    ev.add_argument("--distractor-fraction", type=float, default=0.2, help="0.2 (default) or the 0.4 ablation")
+    ev.add_argument(
+        "--distractors-from",
+        nargs="+",
+        metavar="BUNDLE",
+        help="cross-model ablation: other models' result bundles (same release) give the distractors",
+    )
+    ev.add_argument("--positions", help="insertion positions (default 0,0.2,0.4,0.6,0.8; 0-0.6 with fraction 0.4)")
     ev.add_argument("--guide-fractions", default="0.2,0.4,0.6,0.8")
     ev.add_argument("--recoverability-continuations", type=int, default=1)
+    ev.add_argument(
+        "--individual-subset-size", type=int, default=200, help="recoverability items drawn from M's solved questions"
+    )
     ev.add_argument("--keep-opening", action="store_true", help="ablation: keep M's opening paragraph")
-    ev.add_argument("--transition", help="transition phrase (backslash escapes allowed)")
+    ev.add_argument("--transition", help="transition phrase (backslash escapes allowed; default: the protocol's)")
+    ev.add_argument(
+        "--thinking-format",
+        help="think, mistral, harmony or none (default: chosen from the model's chat template and tokenizer)",
+    )
+    ev.add_argument(
+        "--chat-template-kwargs",
+        metavar="JSON",
+        help="variables for the chat template, e.g. '{\"enable_thinking\": true}' (recorded)",
+    )
     ev.add_argument("--trust-remote-code", action="store_true")
     ev.add_argument("--engine-arg", action="append", metavar="KEY=VALUE")
     ev.add_argument("--tensor-parallel-size", type=int, default=1)

@@ -17,6 +17,8 @@ class SamplingConfig:
     top_p: float = 0.95
     max_tokens: int = 32768
     """Upper bound; each request also stops at the context length."""
+    skip_special_tokens: bool = True
+    """Decode without special tokens; False where M's thinking markers are special tokens (harmony, Mistral)."""
 
 
 @dataclass(frozen=True)

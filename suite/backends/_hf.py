@@ -91,7 +91,7 @@ class HFBackend(Blocking):
                 Completion(
                     request.key,
                     sample,
-                    self.tokenizer.decode(kept, skip_special_tokens=True),
+                    self.tokenizer.decode(kept, skip_special_tokens=sampling.skip_special_tokens),
                     len(request.prompt_ids),
                     len(kept) + (stop is not None),
                     "length" if stop is None else "stop",

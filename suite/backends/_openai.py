@@ -78,6 +78,8 @@ class OpenAIBackend(Blocking):
             "top_k": 0,
             "max_tokens": max_new_tokens(sampling, self.context_length, len(request.prompt_ids)),
         }
+        if not sampling.skip_special_tokens:  # vLLM's extension: M's thinking markers are special tokens
+            body["skip_special_tokens"] = False
         reply = post_json(self.base_url + "/completions", body, self.api_key_env, self.max_retries, what="server")
         try:
             choices = reply["choices"]

@@ -97,6 +97,7 @@ class VLLMBackend(Blocking):
                 top_k=0,
                 max_tokens=max_new_tokens(sampling, self.context_length, len(request.prompt_ids)),
                 output_kind=RequestOutputKind.FINAL_ONLY,
+                skip_special_tokens=sampling.skip_special_tokens,
             )
             request_id = str(next(self._ids))
             self._open[request_id] = request

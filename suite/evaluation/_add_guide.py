@@ -9,10 +9,10 @@ from pathlib import Path
 
 from suite._errors import SuiteError
 from suite.evaluation._bundle import read_samples, validate_bundle
-from suite.evaluation._run import trajectory
 from suite.release import GuideTrajectory, load_release
 from suite.release._build import write_jsonl
 from suite.release._manifest import describe_files, write_manifest
+from suite.steering import format_named
 
 
 def next_minor(version: str) -> str:
@@ -24,20 +24,21 @@ def next_minor(version: str) -> str:
 def guide_trajectories(bundle: Path) -> list[GuideTrajectory]:
     """One correct, complete trajectory per question solved in the bundle's solo pass (the first such sample)."""
     result = validate_bundle(bundle)
+    fmt = format_named(str((result.get("thinking") or {}).get("format", "think")))
     chosen: dict[str, GuideTrajectory] = {}
     for s in sorted(read_samples(bundle / "samples.jsonl.gz"), key=lambda s: (s.question_id, s.sample)):
         complete = s.grade.correct and not s.grade.truncated and s.finish_reason == "stop"
         if s.test != "solo" or not complete or s.question_id in chosen:
             continue
-        thinking = trajectory(s.completion)
-        if not thinking.strip():
+        thinking, answer = fmt.split(s.completion, s.finish_reason)
+        if not thinking.strip() or answer is None:
             continue
         chosen[s.question_id] = GuideTrajectory(
             question_id=s.question_id,
             guide_model=result["model"]["id"],
             guide_revision=result["model"]["revision"],
             thinking=thinking,
-            answer=s.completion.split("</think>", 1)[1].strip(),
+            answer=answer.strip(),
             correct=True,
             num_tokens=s.completion_tokens,
         )

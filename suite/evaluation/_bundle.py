@@ -76,10 +76,29 @@ def read_samples(path: Path) -> list[Sample]:
 
 
 def validate_bundle(directory: Path) -> dict[str, Any]:
-    """Schema, hash and a recomputation of every metric from the samples; returns ``result.json``."""
+    """Schema, hash, every steer real, and a recomputation of every metric from the samples; returns ``result.json``."""
     result, samples_path = checked_result(directory)
-    check_metrics(result, samples_path, iter_samples(samples_path))
+    check_metrics(result, samples_path, checked_steers(iter_samples(samples_path), samples_path))
     return result
+
+
+def checked_steers(samples: Iterable[Sample], path: Path) -> Iterator[Sample]:
+    """``samples`` as they are, refusing a steered sample whose steer is empty or whose distractor is its own question.
+
+    An empty steer would score an unsteered prompt as recoverability or guidability (PROTOCOL.md: never empty).
+    """
+    for line, s in enumerate(samples, 1):
+        if s.test != "solo" and not s.steer_text:
+            raise SuiteError(
+                f"{path} line {line}: a {s.test} sample of {s.question_id} has an empty steer; "
+                "such a prompt is not steered, so the bundle cannot be used."
+            )
+        if s.test == "recoverability" and s.distractor_question_id in (None, s.question_id):
+            raise SuiteError(
+                f"{path} line {line}: the recoverability sample of {s.question_id} has no distractor from "
+                "another question; the bundle cannot be used."
+            )
+        yield s
 
 
 def checked_result(directory: Path) -> tuple[dict[str, Any], Path]:

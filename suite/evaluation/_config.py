@@ -5,9 +5,22 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from suite.steering import DEFAULT_TRANSITION
+from suite.steering import PAPER_TEXT_TRANSITION, SCRIPTS_TRANSITION
 
 TESTS = ("solo", "recoverability", "guidability")
+PROTOCOLS = ("paper", "paper-text")
+"""``paper``: the authors' scripts (the default); ``paper-text``: the paper's prose (PROTOCOL.md)."""
+POSITIONS = (0.0, 0.2, 0.4, 0.6, 0.8)
+ABLATION_POSITIONS = (0.0, 0.2, 0.4, 0.6)
+"""The 40% distractor ablation runs positions 0-60% only."""
+
+
+def protocol_defaults(protocol: str, distractor_fraction: float = 0.2) -> dict[str, Any]:
+    """The knobs a protocol variant sets when the user does not: transition, distractor length rule, positions."""
+    positions = ABLATION_POSITIONS if distractor_fraction == 0.4 else POSITIONS
+    if protocol == "paper-text":
+        return {"transition": PAPER_TEXT_TRANSITION, "distractor_percentiles": None, "positions": positions}
+    return {"transition": SCRIPTS_TRANSITION, "distractor_percentiles": (80.0, 90.0), "positions": positions}
 
 
 @dataclass(frozen=True)
@@ -30,8 +43,14 @@ class EvalConfig:
     benchmarks: tuple[str, ...] | None = None
     """Benchmarks of the release to use (None: all)."""
     seed: int = 0
+    protocol: str = "paper"
+    """``paper`` (units as the authors' scripts) or ``paper-text`` (token fractions, sentence ends)."""
     distractor_fraction: float = 0.2
-    positions: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8)
+    distractor_percentiles: tuple[float, float] | None = (80.0, 90.0)
+    """Distractors need the 80th percentile of the originals' unit counts, cut after the 90th (None: no rule)."""
+    distractors_from: tuple[str, ...] = ()
+    """Cross-model ablation: result bundles of other models (same release) whose trajectories are the distractors."""
+    positions: tuple[float, ...] = POSITIONS
     guide_fractions: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8)
     recoverability_continuations: int = 1
     """Continuations per (item, position); the authors' scripts used 1."""
@@ -40,7 +59,11 @@ class EvalConfig:
     distractor_pool_size: int = 50
     control_size: int = 50
     keep_opening: bool = False
-    transition: str = DEFAULT_TRANSITION
+    transition: str = SCRIPTS_TRANSITION
+    thinking_format: str | None = None
+    """Thinking markers (think, mistral, harmony, none); None: chosen from M's template and tokenizer."""
+    chat_template_kwargs: dict[str, Any] = field(default_factory=dict)
+    """Extra variables for M's chat template, e.g. ``{"enable_thinking": true}``."""
     trust_remote_code: bool = False
     engine_args: dict[str, str] = field(default_factory=dict)
     tensor_parallel_size: int = 1
@@ -59,6 +82,8 @@ class EvalConfig:
         value["benchmarks"] = list(self.benchmarks) if self.benchmarks is not None else None
         value["positions"] = list(self.positions)
         value["guide_fractions"] = list(self.guide_fractions)
+        value["distractor_percentiles"] = list(self.distractor_percentiles) if self.distractor_percentiles else None
+        value["distractors_from"] = list(self.distractors_from)
         return value
 
 

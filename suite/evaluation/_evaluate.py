@@ -15,7 +15,8 @@ from suite import __version__
 from suite._errors import SuiteError
 from suite.backends._base import Backend
 from suite.evaluation._bundle import RESULT_FORMAT, RESULT_FORMAT_VERSION, validate_bundle, write_bundle
-from suite.evaluation._config import EvalConfig
+from suite.evaluation._config import PROTOCOLS, EvalConfig
+from suite.evaluation._distractors import load_distractors
 from suite.evaluation._metrics import compute_metrics
 from suite.evaluation._model import ModelSource, resolve_model
 from suite.evaluation._run import Progress, RunOutcome, run_protocol, select_questions
@@ -41,6 +42,10 @@ def check_config(config: EvalConfig) -> None:
         raise SuiteError(
             "--tests takes solo, recoverability, guidability; solo is always needed (the others start from it)."
         )
+    if config.protocol not in PROTOCOLS:
+        raise SuiteError(f"--protocol {config.protocol} is unknown; use {' or '.join(PROTOCOLS)}.")
+    if config.distractors_from and "recoverability" not in config.tests:
+        raise SuiteError("--distractors-from is for recoverability; add it to --tests or drop --distractors-from.")
     if bool(config.judge_url) != bool(config.judge_model):
         raise SuiteError("--judge-url and --judge-model go together; pass both or neither.")
 
@@ -142,10 +147,14 @@ def evaluate(
         "release": {"version": release.version, "manifest_sha256": release.manifest_sha256},
         "model_revision": source.revision,
     }
+    golds = {q.id: q.answer for q in questions}
+    distractors = load_distractors(config.distractors_from, release, config.model, golds, config.seed)
     with SampleStore.open(out, header) as store:
         backend, tokenizer = backend_factory(config, source)
         try:
-            outcome = run_protocol(config, release, questions, tokenizer, backend, config.model, store, progress)
+            outcome = run_protocol(
+                config, release, questions, tokenizer, backend, config.model, store, progress, distractors=distractors
+            )
         finally:
             backend.close()
         result = _result(config, release, questions, source, backend, outcome, store, started)
@@ -187,6 +196,7 @@ def _result(
         "backend": {"name": backend.name, "versions": backend.versions()},
         "hardware": _hardware(),
         "config": config.to_json(),
+        "thinking": outcome.thinking,
         "sampling": {
             "temperature": config.temperature,
             "top_p": config.top_p,

@@ -21,7 +21,7 @@ def compute_metrics(samples: Iterable[Outcome], seed: int, shared_recoverability
     guid: dict[str, dict[str, dict[str, dict[str, list[bool]]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     )
-    in_steer: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    in_steer: dict[str, dict[str, dict[str, list[bool]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     seen_steers: set[tuple[Any, ...]] = set()
     for s in samples:
         ok = s.correct
@@ -39,7 +39,8 @@ def compute_metrics(samples: Iterable[Outcome], seed: int, shared_recoverability
             key = (group, s.question_id, s.guide, s.fraction)
             if s.steer_contains_answer is not None and key not in seen_steers:
                 seen_steers.add(key)
-                in_steer[group][s.question_id].append(s.steer_contains_answer)
+                for part in ("all", f"fraction/{cell(s.fraction)}", f"guide/{s.guide}"):
+                    in_steer[group][part][s.question_id].append(s.steer_contains_answer)
     metrics: dict[str, Any] = {}
     if solo:
         metrics["solo"] = {
@@ -59,6 +60,7 @@ def compute_metrics(samples: Iterable[Outcome], seed: int, shared_recoverability
                     for p, q in sorted(positions.items(), key=lambda kv: float(kv[0]))
                 },
                 "mean": item_score(merged, seed, f"recoverability/{subset}/mean").to_json(),
+                "per_solve_rate": _by_solve_rate(merged, solo, seed, f"recoverability/{subset}"),
             }
             if subset == "shared":
                 entry["coverage"] = {"covered": len(merged), "total": shared_recoverability_size}
@@ -76,6 +78,33 @@ def compute_metrics(samples: Iterable[Outcome], seed: int, shared_recoverability
                     for g, q in sorted(parts["guide"].items())
                 },
                 "mean": item_score(parts["all"]["mean"], seed, f"guidability/{group}/mean").to_json(),
-                "answer_in_steer": item_score(in_steer[group], seed, f"guidability/{group}/answer_in_steer").to_json(),
+                "answer_in_steer": item_score(
+                    in_steer[group]["all"], seed, f"guidability/{group}/answer_in_steer"
+                ).to_json(),
+                "answer_in_steer_per_fraction": {
+                    f: item_score(
+                        in_steer[group][f"fraction/{f}"], seed, f"guidability/{group}/answer_in_steer/{f}"
+                    ).to_json()
+                    for f in sorted(parts["fraction"], key=float)
+                },
+                "answer_in_steer_per_guide": {
+                    g: item_score(
+                        in_steer[group][f"guide/{g}"], seed, f"guidability/{group}/answer_in_steer/{g}"
+                    ).to_json()
+                    for g in sorted(parts["guide"])
+                },
             }
     return metrics
+
+
+def _by_solve_rate(
+    items: dict[str, list[bool]], solo: dict[str, dict[str, list[bool]]], seed: int, name: str
+) -> dict[str, Any]:
+    """Recoverability of the items grouped by M's solo solve rate (``k/n``), as in the paper's appendix table."""
+    rate = {q: f"{sum(o)}/{len(o)}" for per_question in solo.values() for q, o in per_question.items()}
+    buckets: dict[str, dict[str, list[bool]]] = defaultdict(dict)
+    for q, outcomes in items.items():
+        if q in rate:
+            buckets[rate[q]][q] = outcomes
+    ordered = sorted(buckets.items(), key=lambda kv: tuple(int(x) for x in kv[0].split("/")))
+    return {b: item_score(q, seed, f"{name}/solve_rate/{b}").to_json() for b, q in ordered}

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suite._errors import SuiteError
 from suite.backends._base import Backend, Completion, Request, SamplingConfig
@@ -17,15 +17,32 @@ from suite.evaluation._samples import Sample, Test
 from suite.evaluation._schedule import RecoverabilityWork, Schedule, SoloWork, Work
 from suite.evaluation._store import SampleKey, SampleStore
 from suite.evaluation._timeline import Timeline
-from suite.grading import Grade, GraderPool, GradingConfig, Judge, JudgeConfig, grade
-from suite.protocol import derive_seed
+from suite.grading import Grade, GraderPool, GradingConfig, Judge, JudgeConfig, normalise, steer_states_answer
+from suite.protocol import Distractor, derive_seed
 from suite.release import Question, Release
-from suite.steering import SteeredThinking, guidability_steer, probe_template, recoverability_steer, steered_prompt
+from suite.steering import (
+    Cutting,
+    SteeredThinking,
+    ThinkingFormat,
+    guidability_steer,
+    probe_template,
+    recoverability_steer,
+    steered_prompt,
+    unit_spans,
+)
+
+if TYPE_CHECKING:
+    from suite.evaluation._distractors import ForeignDistractors
 
 Progress = Callable[[int, int, int, int], None]
 """(graded samples, samples known so far, generated tokens, requests in the engine) -> None."""
 
 Clock = Callable[[], float]
+
+
+def same_answer(a: str, b: str) -> bool:
+    """Two gold answers are the same answer when their normalised forms are equal (a distractor needs another)."""
+    return normalise(a) == normalise(b)
 
 
 @dataclass(frozen=True)
@@ -48,11 +65,8 @@ class RunOutcome:
     timeline: dict[str, Any]
     resumed: int
     """Samples found in the store at the start (not generated again)."""
-
-
-def trajectory(completion: str) -> str:
-    """M's thinking in a completion: the text before ``</think>``."""
-    return completion.split("</think>", 1)[0].strip("\n")
+    thinking: dict[str, Any]
+    """M's thinking format as used: name, markers, the prefill the prompts got."""
 
 
 def run_protocol(
@@ -65,9 +79,13 @@ def run_protocol(
     store: SampleStore,
     progress: Progress,
     clock: Clock = time.monotonic,
+    distractors: Sequence[ForeignDistractors] = (),
 ) -> RunOutcome:
-    """Run every requested test on ``questions``; every generation and grade goes to ``store`` as it exists."""
-    probe_template(tokenizer, model_name)
+    """Run every requested test on ``questions``; every generation and grade goes to ``store`` as it exists.
+
+    ``distractors``: other models' trajectories for the cross-model ablation (default: M's own).
+    """
+    thinking_format = probe_template(tokenizer, model_name, config.thinking_format, config.chat_template_kwargs)
     judge = (
         Judge(JudgeConfig(config.judge_url, config.judge_model)) if config.judge_url and config.judge_model else None
     )
@@ -75,7 +93,19 @@ def run_protocol(
     try:
         with GraderPool(config.grading_workers, GradingConfig(timeout_s=config.grading_timeout_s)) as pool:
             runner = _Runner(
-                config, release, questions, tokenizer, backend, store, pool, judge, judging, progress, clock
+                config,
+                release,
+                questions,
+                tokenizer,
+                thinking_format,
+                backend,
+                store,
+                pool,
+                judge,
+                judging,
+                progress,
+                clock,
+                distractors,
             )
             return runner.run()
     finally:
@@ -91,6 +121,7 @@ class _Runner:
         release: Release,
         questions: Sequence[Question],
         tokenizer: Any,
+        thinking_format: ThinkingFormat,
         backend: Backend,
         store: SampleStore,
         pool: GraderPool,
@@ -98,10 +129,17 @@ class _Runner:
         judging: ThreadPoolExecutor,
         progress: Progress,
         clock: Clock,
+        distractors: Sequence[ForeignDistractors],
     ) -> None:
         self.config, self.tokenizer, self.backend, self.store = config, tokenizer, backend, store
+        self.format = thinking_format
+        self.cutting = Cutting(config.protocol, self.length)
+        self.foreign = {d.source.name: d for d in distractors}
+        self._units: dict[tuple[str, int], int] = {}
         self.pool, self.judge, self.judging, self.progress, self.clock = pool, judge, judging, progress, clock
-        self.sampling = SamplingConfig(config.temperature, config.top_p, config.max_tokens)
+        self.sampling = SamplingConfig(
+            config.temperature, config.top_p, config.max_tokens, skip_special_tokens=not thinking_format.special_markers
+        )
         self.question = {q.id: q for q in questions}
         subsets = release.subsets
         self.schedule = Schedule(
@@ -111,12 +149,17 @@ class _Runner:
             subsets["recoverability_shared"].ids if "recoverability_shared" in subsets else (),
             subsets["guidability_shared"].ids if "guidability_shared" in subsets else (),
             group=max(1, config.hf_batch_size // config.samples),
+            units=self.own_units,
+            same_answer=same_answer,
+            sources=[d.source for d in distractors],
         )
         self.guides = {name: {t.question_id: t for t in steers if t.correct} for name, steers in release.guides.items()}
         self.jobs: dict[str, Job] = {}
         """Jobs not fully graded yet."""
         self.grades: dict[str, list[Grade | None]] = {}
         self.judged: dict[Future[Grade], SampleKey] = {}
+        self.truncated: list[tuple[SampleKey, Grade]] = []
+        """Final grades decided without the grader (a marker-less response cut by the token limit)."""
         self.ready: deque[Work] = deque()
         """Work whose dependencies are graded, not handed to the backend yet (at most ``backend.window`` is)."""
         self.known = self.done = self.tokens = 0
@@ -143,7 +186,10 @@ class _Runner:
                 began = generated
                 self.receive(completions)
             self.drain(wait=not engine_had_work)
-            if not (self.backend.busy or self.pool.pending or self.judged or self.ready) and self.jobs:
+            if (
+                not (self.backend.busy or self.pool.pending or self.judged or self.ready or self.truncated)
+                and self.jobs
+            ):
                 key = next(iter(self.jobs))
                 raise SuiteError(
                     f"the {self.backend.name} backend returned fewer completions than asked for {len(self.jobs)} "
@@ -167,6 +213,7 @@ class _Runner:
             self.generate_s,
             self.timeline.to_json(self.clock()),
             self.store.resumed,
+            self.format.to_json(),
         )
 
     # -- work -> jobs -> backend ------------------------------------------------------------------
@@ -190,7 +237,8 @@ class _Runner:
                 if key in self.store.grades:
                     self.deliver(key, self.store.grades[key])
                 elif key in self.store.offsets:
-                    self.grade(key, self.store.sample(*key).completion, j.question)
+                    stored = self.store.sample(*key)
+                    self.grade(key, stored.completion, stored.finish_reason, j.question)
 
     def jobs_for(self, work: Work) -> list[Job]:
         config = self.config
@@ -198,33 +246,17 @@ class _Runner:
             return [self.job(f"solo/{q}", self.question[q], config.samples, "solo", None) for q in work.question_ids]
         q = self.question[work.question_id]
         if isinstance(work, RecoverabilityWork):
-            own = trajectory(self.store.sample(f"solo/{q.id}", work.own_sample).completion)
-            d = work.distractor
-            steer = trajectory(self.store.sample(f"solo/{d.question_id}", d.sample).completion)
-            return [
-                self.job(
-                    f"recoverability/{work.subset}/{q.id}/{m:g}",
-                    q,
-                    config.recoverability_continuations,
-                    "recoverability",
-                    recoverability_steer(
-                        own, steer, m, config.distractor_fraction, config.transition, config.keep_opening, self.length
-                    ),
-                    subset=work.subset,
-                    position=m,
-                    distractor_question_id=d.question_id,
-                    own_sample=work.own_sample,
-                )
-                for m in config.positions
-            ]
+            return self.recoverability_jobs(work, q)
         jobs = []
         kind = work.subset or "control"
         for name, steers in sorted(self.guides.items()):
             if q.id not in steers:
                 continue
             for f in config.guide_fractions:
-                thinking = guidability_steer(steers[q.id].thinking, f, self.length)
-                contains = grade("</think>" + thinking.steer, q.answer, q.is_multiple_answer).correct
+                thinking = guidability_steer(steers[q.id].thinking, f, self.cutting)
+                if not thinking.steer:
+                    self.schedule.notes.append(f"{q.id}: the {f:g} cut of guide {name} is empty; not run")
+                    continue
                 jobs.append(
                     self.job(
                         f"{work.test}/{kind}/{q.id}/{name}/{f:g}",
@@ -235,16 +267,72 @@ class _Runner:
                         subset=work.subset,
                         fraction=f,
                         guide=name,
-                        steer_contains_answer=contains,
+                        steer_contains_answer=steer_states_answer(thinking.steer, q.answer, q.is_multiple_answer),
                     )
                 )
         return jobs
+
+    def recoverability_jobs(self, work: RecoverabilityWork, q: Question) -> list[Job]:
+        """One job per insertion position, each with its own drawn distractor; an empty steer is never run."""
+        config = self.config
+        own = self.own_thinking(q.id, work.own_sample)
+        jobs = []
+        for m, d in zip(config.positions, work.distractors, strict=True):
+            thinking = recoverability_steer(
+                own,
+                self.distractor_thinking(d),
+                m,
+                config.distractor_fraction,
+                config.transition,
+                config.keep_opening,
+                self.cutting,
+                work.max_units,
+            )
+            if not thinking.steer:
+                self.schedule.notes.append(f"{q.id}: the distractor cut at {m:g} is empty; not run")
+                continue
+            jobs.append(
+                self.job(
+                    f"recoverability/{work.subset}/{q.id}/{m:g}",
+                    q,
+                    config.recoverability_continuations,
+                    "recoverability",
+                    thinking,
+                    subset=work.subset,
+                    position=m,
+                    distractor_question_id=d.question_id,
+                    distractor_sample=d.sample,
+                    distractor_model=d.source,
+                    own_sample=work.own_sample,
+                )
+            )
+        return jobs
+
+    def own_thinking(self, question_id: str, sample: int) -> str:
+        """M's thinking in one of its solo samples."""
+        stored = self.store.sample(f"solo/{question_id}", sample)
+        return self.format.split(stored.completion, stored.finish_reason)[0]
+
+    def own_units(self, question_id: str, sample: int) -> int:
+        """Units of one of M's solo trajectories (remembered: the schedule asks again while it waits)."""
+        key = (question_id, sample)
+        if key not in self._units:
+            self._units[key] = len(unit_spans(self.own_thinking(question_id, sample)))
+        return self._units[key]
+
+    def distractor_thinking(self, d: Distractor) -> str:
+        """The distractor's trajectory: M's own, or another model's (cross-model ablation)."""
+        if d.source is None:
+            return self.own_thinking(d.question_id, d.sample)
+        return self.foreign[d.source].thinking[(d.question_id, d.sample)]
 
     def length(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def job(self, key: str, q: Question, n: int, test: Test, thinking: SteeredThinking | None, **fields: Any) -> Job:
-        prompt = steered_prompt(self.tokenizer, q.problem, thinking.text if thinking else "")
+        prompt = steered_prompt(
+            self.tokenizer, q.problem, thinking.text if thinking else "", self.format, self.config.chat_template_kwargs
+        )
         seed = derive_seed(self.config.seed, key)
         template = Sample(
             test=test,
@@ -286,21 +374,28 @@ class _Runner:
         self.store.add_completions(samples)
         self.tokens += sum(c.completion_tokens for c in completions)
         for c in fresh:
-            self.grade((c.key, c.index), c.text, self.jobs[c.key].question)
+            self.grade((c.key, c.index), c.text, c.finish_reason, self.jobs[c.key].question)
 
-    def grade(self, key: SampleKey, text: str, q: Question) -> None:
-        self.pool.submit(key, text, q.answer, q.is_multiple_answer)
+    def grade(self, key: SampleKey, text: str, finish_reason: str, q: Question) -> None:
+        if self.format.split(text, finish_reason)[1] is None and not self.format.closer:
+            # No thinking markers (LIMO): only the token limit says the model did not finish.
+            self.truncated.append((key, Grade(False, truncated=True, details={"how": "none"})))
+            return
+        self.pool.submit(key, text, q.answer, q.is_multiple_answer, closer=self.format.closer)
 
     def drain(self, wait: bool) -> None:
         """Take every grade that is ready; when ``wait``, block briefly for the next one."""
-        finals: list[tuple[SampleKey, Grade]] = []
+        finals: list[tuple[SampleKey, Grade]] = self.truncated
+        self.truncated = []
         item = self.pool.get(timeout=0.05 if wait and self.pool.pending else 0)
         while item is not None:
             key, g = item
             assert isinstance(key, tuple)
             if self.judge is not None and not (g.correct or g.truncated or not g.answer):
                 q = self.jobs[key[0]].question
-                self.judged[self.judging.submit(self.judge.recheck, q.problem, q.answer, g)] = key
+                stored = self.store.sample(*key)
+                region = self.format.split(stored.completion, stored.finish_reason)[1] or ""
+                self.judged[self.judging.submit(self.judge.recheck, q.problem, q.answer, g, region)] = key
             else:
                 finals.append((key, g))
             item = self.pool.get(timeout=0)

@@ -35,6 +35,11 @@ class Sample:
     """Guidability steer fraction n."""
     guide: str | None = None
     distractor_question_id: str | None = None
+    """Recoverability: the question whose trajectory is the distractor (never the item's own)."""
+    distractor_sample: int | None = None
+    """Which of that question's solo samples is the distractor."""
+    distractor_model: str | None = None
+    """Cross-model ablation: the model that wrote the distractor (None: M itself)."""
     own_sample: int | None = None
     """Which solo sample was M's own trajectory r_og (recoverability)."""
     steer_own: str | None = None

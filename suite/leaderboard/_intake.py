@@ -30,6 +30,8 @@ SAMPLE_COLUMNS = {
     "fraction": "DOUBLE",
     "guide": "VARCHAR",
     "distractor_question_id": "VARCHAR",
+    "distractor_sample": "INTEGER",
+    "distractor_model": "VARCHAR",
     "own_sample": "INTEGER",
     "prompt_sha256": "VARCHAR",
     "steer_own": "VARCHAR",

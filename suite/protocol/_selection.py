@@ -12,7 +12,7 @@ that order are, so a streaming run need not wait for the whole solo pass.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from suite.protocol._seeds import rng_for
@@ -63,11 +63,16 @@ def own_trajectory(item: Solo, seed: int, purpose: str) -> int:
 
 @dataclass(frozen=True)
 class Distractor:
-    """One of M's own correct trajectories, on another question, used as a distracting steer."""
+    """A correct trajectory on another question, used as a distracting steer."""
 
     question_id: str
     gold: str
     sample: int
+    """Which solo sample of that question."""
+    units: int = 0
+    """How many units the trajectory has (the scripts' eligibility rule reads it)."""
+    source: str | None = None
+    """The model whose trajectory it is, when not M's own (the cross-model ablation)."""
 
 
 def seeded_order(question_ids: Iterable[str], seed: int, purpose: str) -> list[str]:
@@ -93,32 +98,96 @@ def first_in_order(
     return picked
 
 
-def distractor_pool(
-    known: Mapping[str, Solo], order: Sequence[str], seed: int, size: int = DISTRACTOR_POOL_SIZE
-) -> list[Distractor] | None:
-    """One correct trajectory each of the first ``size`` solved questions of ``order`` (None: not known yet)."""
-    picked = first_in_order(order, known, lambda s: s.solved > 0, size)
-    if picked is None:
-        return None
-    return [Distractor(q, known[q].gold, own_trajectory(known[q], seed, "distractor")) for q in picked]
+@dataclass(frozen=True)
+class LengthRule:
+    """The scripts' distractor length rule, from the unit counts of the test items' own trajectories.
 
-
-def assign_distractor(
-    item: Solo, pool: Sequence[Distractor], seed: int, same_answer: Mapping[tuple[str, str], bool] | None = None
-) -> Distractor | None:
-    """A random distractor from another question whose answer differs from ``item``'s gold.
-
-    ``same_answer`` may say that two different gold strings are the same answer
-    (graded equivalence); by default golds are compared as strings.
+    A distractor is eligible when it has at least ``min_units`` units (80th
+    percentile of the originals); it is truncated to ``max_units`` (90th
+    percentile) before its first ``fraction`` is kept. With ``unit_cut`` (protocol
+    ``paper``) that cut keeps ``int(units * fraction)`` units, which must not be 0;
+    a token cut (``paper-text``) of a non-empty trajectory is never empty.
     """
+
+    fraction: float
+    min_units: float = 0.0
+    max_units: int | None = None
+    unit_cut: bool = True
+
+    def eligible(self, units: int) -> bool:
+        """The trajectory is long enough and its cut is not empty."""
+        if units < max(1.0, self.min_units):
+            return False
+        kept = min(units, self.max_units) if self.max_units is not None else units
+        return not self.unit_cut or int(kept * self.fraction) >= 1
+
+
+def length_rule(
+    original_units: Sequence[int], fraction: float, percentiles: tuple[float, float] | None, unit_cut: bool = True
+) -> LengthRule:
+    """The rule for one subset: ``percentiles`` (e.g. 80, 90) of its originals' unit counts, or none."""
+    if percentiles is None or not original_units:
+        return LengthRule(fraction, unit_cut=unit_cut)
+    import numpy as np
+
+    low, high = (float(np.percentile(np.asarray(original_units, dtype=float), p)) for p in percentiles)
+    return LengthRule(fraction, low, int(high), unit_cut)
+
+
+def distractor_pool(
+    known: Mapping[str, Solo],
+    order: Sequence[str],
+    seed: int,
+    units: Callable[[str, int], int],
+    rule: LengthRule,
+    excluded: Collection[str],
+    size: int = DISTRACTOR_POOL_SIZE,
+    source: str | None = None,
+) -> list[Distractor] | None:
+    """``size`` distinct distractor questions: the first of ``order`` that qualify (None: not known yet).
+
+    A question qualifies when it is not ``excluded`` (the test items), was solved,
+    and its seeded correct trajectory passes ``rule``; ``units(question_id, sample)``
+    counts that trajectory's units.
+    """
+    chosen: dict[str, Distractor] = {}
+
+    def qualifies(s: Solo) -> bool:
+        if s.question_id in excluded or not s.solved:
+            return False
+        sample = own_trajectory(s, seed, "distractor")
+        n = units(s.question_id, sample)
+        if not rule.eligible(n):
+            return False
+        chosen[s.question_id] = Distractor(s.question_id, s.gold, sample, n, source)
+        return True
+
+    picked = first_in_order(order, known, qualifies, size)
+    return None if picked is None else [chosen[q] for q in picked]
+
+
+def draw_distractor(
+    item: Solo,
+    pools: Sequence[Sequence[Distractor]],
+    seed: int,
+    *draw: object,
+    same_answer: Callable[[str, str], bool] | None = None,
+) -> Distractor | None:
+    """One distractor for (item, ``draw``...): a random pool (a model), then a random question of it.
+
+    Only questions other than the item's, whose gold differs from the item's
+    (``same_answer`` decides; by default stripped strings are compared), are drawn.
+    None when no pool has one.
+    """
+    same = same_answer or (lambda a, b: a.strip() == b.strip())
     eligible = [
-        d
-        for d in pool
-        if d.question_id != item.question_id
-        and d.gold.strip() != item.gold.strip()
-        and not (same_answer or {}).get((item.gold, d.gold), False)
+        [d for d in pool if d.question_id != item.question_id and not same(item.gold, d.gold)] for pool in pools
     ]
-    return rng_for(seed, "assign-distractor", item.question_id).choice(eligible) if eligible else None
+    eligible = [pool for pool in eligible if pool]
+    if not eligible:
+        return None
+    rng = rng_for(seed, "draw-distractor", item.question_id, *draw)
+    return rng.choice(rng.choice(eligible))
 
 
 def guidability_items(solo: Sequence[Solo], samples: int) -> list[str]:

@@ -6,9 +6,11 @@ import gzip
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from suite.steering import cut_units
 from tests.conftest import HF_RUN
 from tests.test_cli import run_suite
 
@@ -18,34 +20,65 @@ def bundle(hf_bundle: Path) -> Path:
     return hf_bundle
 
 
+def _samples(bundle: Path) -> list[dict[str, Any]]:
+    with gzip.open(bundle / "samples.jsonl.gz", "rt") as f:
+        return [json.loads(line) for line in f]
+
+
 def test_bundle_validates_and_every_cell_comes_from_real_generations(bundle: Path) -> None:
     check = run_suite("validate", str(bundle))
     assert check.returncode == 0, check.stderr
     result = json.loads((bundle / "result.json").read_text())
     metrics = result["metrics"]
     assert metrics["solo"]["macro"]["n"] == 16 and metrics["solo"]["macro"]["generations"] == 128
+    assert result["config"]["protocol"] == "paper" and result["thinking"]["format"] == "think"
+    assert result["config"]["distractor_percentiles"] == [80.0, 90.0]
     for subset in ("individual", "shared"):
         cells = metrics["recoverability"][subset]["per_position"]
-        assert list(cells) == ["0", "0.2", "0.4", "0.6", "0.8"]
-        assert all(c["n"] > 0 and c["value"] is not None for c in cells.values())
+        assert set(cells) <= {"0", "0.2", "0.4", "0.6", "0.8"}
+        solve_rates = metrics["recoverability"][subset]["per_solve_rate"]
+        assert sum(c["n"] for c in solve_rates.values()) == metrics["recoverability"][subset]["mean"]["n"]
     assert metrics["recoverability"]["shared"]["coverage"]["total"] == 5
     for group in ("individual", "control"):
         guid = metrics["guidability"][group]
-        assert list(guid["per_fraction"]) == ["0.2", "0.4", "0.6", "0.8"] and guid["per_guide"]["oracle"]["n"] > 0
-    with gzip.open(bundle / "samples.jsonl.gz", "rt") as f:
-        samples = [json.loads(line) for line in f]
+        assert set(guid["per_fraction"]) <= {"0.2", "0.4", "0.6", "0.8"}
+        assert set(guid["answer_in_steer_per_fraction"]) == set(guid["per_fraction"])
+    samples = _samples(bundle)
     assert len(samples) == result["samples"]["count"]
-    recov = [s for s in samples if s["test"] == "recoverability"]
-    assert all(s["steer_own"] + s["steer_transition"] + s["steer_text"] is not None for s in recov)
-    # The transition phrase stands exactly where there is an own prefix to follow.
-    assert all(s["steer_transition"] == ("\n\nWait. Let me think.\n\n" if s["steer_own"] else "") for s in recov)
-    assert any(s["steer_own"] for s in recov)
-    assert all(s["steer_own"] == "" and s["steer_transition"] == "" for s in recov if s["position"] == 0)
     assert all(len(s["prompt_sha256"]) == 64 and s["finish_reason"] in ("stop", "length") for s in samples)
     assert result["model"]["kind"] == "local" and result["model"]["revision"].startswith("sha256:")
     assert result["backend"]["name"] == "hf" and "torch" in result["backend"]["versions"]
     assert result["config"]["seed"] == 0 and result["grading"]["judge"] is None
     assert result["timing"]["generate_s"] > 0 and result["timing"]["completion_tokens"] > 0
+
+
+def test_every_steer_is_a_real_cut_never_empty(bundle: Path, arith_release: Path) -> None:
+    """Steers follow from the run's own samples by the scripts' rule, whatever the weights generated."""
+    samples = _samples(bundle)
+    solo = {(s["question_id"], s["sample"]): s for s in samples if s["test"] == "solo"}
+    thinking = {k: s["completion"].split("</think>", 1)[0].strip("\n") for k, s in solo.items()}
+    recov = [s for s in samples if s["test"] == "recoverability"]
+    assert recov, "the tiny reasoner solves some arithmetic: recoverability must have run"
+    items = {sub: {s["question_id"] for s in recov if s["subset"] == sub} for sub in ("individual", "shared")}
+    shared_ids = set(json.loads((arith_release / "subsets" / "recoverability_shared.json").read_text())["ids"])
+    draws = set()
+    for s in recov:
+        own = thinking[(s["question_id"], s["own_sample"])]
+        assert solo[(s["question_id"], s["own_sample"])]["grade"]["correct"]
+        assert s["steer_own"] == cut_units(own, s["position"])  # M's own prefix: int(units * m) units
+        assert s["steer_transition"] == ("\nLet me think." if s["steer_own"] else "")
+        distractor = thinking[(s["distractor_question_id"], s["distractor_sample"])]
+        assert solo[(s["distractor_question_id"], s["distractor_sample"])]["grade"]["correct"]
+        assert s["steer_text"] and distractor.startswith(s["steer_text"])  # never empty, an exact prefix
+        assert distractor[len(s["steer_text"]) :][:1] in ("", "\n")  # ends on a unit boundary
+        assert s["distractor_question_id"] != s["question_id"]
+        excluded = shared_ids if s["subset"] == "shared" else items["individual"]
+        assert s["distractor_question_id"] not in excluded  # never a test item of the subset
+        draws.add((s["question_id"], s["distractor_question_id"]))
+    assert len(draws) > len({s["question_id"] for s in recov})  # drawn per (item, position), not per item
+    guided = [s for s in samples if s["test"] in ("guidability", "control")]
+    assert guided and all(s["steer_text"] and not s["steer_own"] and not s["steer_transition"] for s in guided)
+    assert all(isinstance(s["steer_contains_answer"], bool) for s in guided)
 
 
 def test_same_seed_same_samples(bundle: Path, arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:
@@ -69,11 +102,11 @@ def test_same_seed_same_samples(bundle: Path, arith_release: Path, tiny_reasoner
     assert first == second
 
 
-def _rewrite_samples(bundle: Path, change: dict[str, object]) -> None:
+def _flip_first_solo_grade(bundle: Path) -> None:
     with gzip.open(bundle / "samples.jsonl.gz", "rt") as f:
         rows = [json.loads(line) for line in f]
     first_solo = next(r for r in rows if r["test"] == "solo")
-    first_solo["grade"].update(change)
+    first_solo["grade"]["correct"] = not first_solo["grade"]["correct"]
     data = gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode(), mtime=0)
     (bundle / "samples.jsonl.gz").write_bytes(data)
     result = json.loads((bundle / "result.json").read_text())
@@ -97,10 +130,7 @@ def test_validate_catches_tampering(bundle: Path, tmp_path: Path) -> None:
     assert check.returncode == 2 and "samples.jsonl.gz was modified" in check.stderr
 
     copy = Path(shutil.copytree(bundle, tmp_path / "copy3"))
-    flipped = not json.loads(gzip.decompress((copy / "samples.jsonl.gz").read_bytes()).splitlines()[0])["grade"][
-        "correct"
-    ]
-    _rewrite_samples(copy, {"correct": flipped})
+    _flip_first_solo_grade(copy)
     check = run_suite("validate", str(copy))
     assert check.returncode == 2 and "metrics.solo" in check.stderr and "do not follow from its samples" in check.stderr
 

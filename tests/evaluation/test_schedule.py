@@ -18,9 +18,12 @@ from suite.release import load_release
 
 
 def schedule(n: int = 60, **knobs: object) -> Schedule:
+    knobs.setdefault("individual_subset_size", 20)  # of ~53 solved: the others can be distractors
     config = EvalConfig(model="m", distractor_pool_size=10, control_size=5, **knobs)  # type: ignore[arg-type]
     ids = [f"q{i:03d}" for i in range(n)]
-    return Schedule(config, ids, {q: str(i) for i, q in enumerate(ids)}, ids[:6], ids[:6], group=4)
+    return Schedule(
+        config, ids, {q: str(i) for i, q in enumerate(ids)}, ids[:6], ids[:6], group=4, units=lambda q, i: 10
+    )
 
 
 def solve_count(qid: str) -> int:
@@ -59,17 +62,39 @@ def test_guidability_is_ready_as_soon_as_its_question_is_graded() -> None:
     assert not s.finished
 
 
-def test_shared_recoverability_waits_only_for_the_distractor_pool_and_individual_for_every_bucket() -> None:
+def test_shared_recoverability_waits_for_its_items_and_the_pool_and_individual_for_every_bucket() -> None:
     s = schedule()
     order = [q for w in s.start() for q in w.question_ids]  # type: ignore[union-attr]
     made = feed(s, order)
-    shared = [i for i, (_, w) in enumerate(made) if isinstance(w, RecoverabilityWork) and w.subset == "shared"]
-    individual = [i for i, (_, w) in enumerate(made) if isinstance(w, RecoverabilityWork) and w.subset == "individual"]
-    # Each shared item is ready when its own question is graded, or when the pool is known if that is later.
-    released_by = {made[i][0] for i in shared} - {made[i][1].question_id for i in shared}  # type: ignore[union-attr]
-    assert len(released_by) <= 1 and order[-1] not in {made[i][0] for i in shared} and len(shared) > 0
-    assert individual and {made[i][0] for i in individual} == {order[-1]}  # only once every bucket is known
-    assert all(w.distractor.question_id != w.question_id for _, w in made if isinstance(w, RecoverabilityWork))
+    shared = [(by, w) for by, w in made if isinstance(w, RecoverabilityWork) and w.subset == "shared"]
+    individual = [(by, w) for by, w in made if isinstance(w, RecoverabilityWork) and w.subset == "individual"]
+    listed = s.shared_recoverability
+    last_listed = max(order.index(q) for q in listed)
+    released_by = {by for by, _ in shared}
+    # All at once: once every listed question is graded (the length rule reads all their trajectories) and the pool.
+    assert len(released_by) == 1 and order.index(released_by.pop()) >= last_listed
+    assert {w.question_id for _, w in shared} == {q for q in listed if solve_count(q) > 0}
+    assert individual and {by for by, _ in individual} == {order[-1]}  # only once every bucket is known
+    items = {w.question_id for _, w in individual}
+    for _, w in shared + individual:
+        assert isinstance(w, RecoverabilityWork) and len(w.distractors) == 5  # one per position
+        excluded = set(listed) if w.subset == "shared" else items
+        for d in w.distractors:
+            assert d.question_id != w.question_id and d.question_id not in excluded
+            assert s.golds[d.question_id] != s.golds[w.question_id] and solve_count(d.question_id) > 0
+
+
+def test_an_item_without_a_usable_distractor_is_reported_not_run() -> None:
+    s = schedule()
+    s.units = lambda q, i: 3  # every trajectory has 3 units: int(3 * 0.2) = 0, no distractor can be cut
+    made = feed(s, [q for w in s.start() for q in w.question_ids])  # type: ignore[union-attr]
+    assert not [w for _, w in made if isinstance(w, RecoverabilityWork)]
+    assert s.counts["individual_recoverability_no_distractor"] == s.counts["individual_recoverability"] > 0
+    assert any("no usable distractor" in n for n in s.notes) and any("0 distractor questions" in n for n in s.notes)
+
+
+THINKING = "\n\n".join(f"Step {k}: " + " ".join(["word"] * 30) + "." for k in range(10))
+"""Ten units of 32 words: every cut of it is worth splicing."""
 
 
 class FakeBackend(Blocking):
@@ -109,7 +134,7 @@ class FakeBackend(Blocking):
             self.finished[r.key] = self.now
             qid = r.key.split("/", 1)[1] if r.key.startswith("solo/") else "/".join(r.key.split("/")[2:4])
             # The fast question is never solved (truncated); every other answer is right.
-            text = "thinking" if qid == self.fast_question else f"ok\n\nsure\n</think> \\boxed{{{self.golds[qid]}}}"
+            text = "thinking" if qid == self.fast_question else f"{THINKING}\n</think> \\boxed{{{self.golds[qid]}}}"
             out.extend(Completion(r.key, i, text, len(r.prompt_ids), 5, "stop") for i in range(r.n))
         return out
 

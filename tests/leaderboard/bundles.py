@@ -83,7 +83,7 @@ def samples_of(run: FakeRun) -> list[Sample]:
                         rng.random() < run.skill * (0.6 + m / 2),
                         subset=subset,
                         position=m,
-                        distractor_question_id=shared[-1],
+                        distractor_question_id=shared[-1] if qid != shared[-1] else shared[0],
                         own_sample=0,
                         steer_own=run.text * (m > 0),
                         steer_transition="\n\nWait. Let me think.\n\n" if m else "",

@@ -8,14 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from suite.protocol import (
+    LengthRule,
     Solo,
-    assign_distractor,
     control_items,
     derive_seed,
     distractor_pool,
+    draw_distractor,
     first_in_order,
     guidability_items,
     individual_subset,
+    length_rule,
     own_trajectory,
     seeded_order,
     shared_coverage,
@@ -44,21 +46,51 @@ def test_fewer_qualify_than_asked() -> None:
     assert len(individual_subset(solo_pool([0, 0, 3, 8, 1]), seed=0)) == 3
 
 
-def test_distractors_are_own_correct_trajectories_of_other_questions_with_other_answers() -> None:
+def units_by_index(question_id: str, sample: int) -> int:
+    """A stand-in unit count: 4..23 units by question."""
+    return 4 + int(question_id[1:]) % 20
+
+
+ANY = LengthRule(0.2, unit_cut=False)
+
+
+def test_distractors_exclude_test_items_and_need_other_answers() -> None:
     pool = solo_pool([k % 9 for k in range(300)])
     ids = seeded_order([s.question_id for s in pool], 5, "solo-order")
-    distractors = distractor_pool({s.question_id: s for s in pool}, ids, seed=5)
+    known = {s.question_id: s for s in pool}
+    items = ids[:40]
+    distractors = distractor_pool(known, ids, 5, units_by_index, ANY, excluded=set(items))
     assert distractors is not None and len(distractors) == 50 and len({d.question_id for d in distractors}) == 50
-    by_id = {s.question_id: s for s in pool}
     for d in distractors:
-        assert by_id[d.question_id].correct[d.sample]
-    item = by_id["q0010"]
-    chosen = assign_distractor(item, distractors, seed=5)
-    assert chosen is not None and chosen.question_id != item.question_id and chosen.gold != item.gold
-    assert assign_distractor(item, distractors, seed=5) == chosen
-    same = [d for d in distractors if d.gold != item.gold]
-    equal = {(item.gold, d.gold): True for d in same}
-    assert assign_distractor(item, distractors, seed=5, same_answer=equal) is None
+        assert known[d.question_id].correct[d.sample] and d.question_id not in items
+        assert d.units == units_by_index(d.question_id, d.sample) and d.source is None
+    item = known["q0010"]
+    draws = {draw_distractor(item, [distractors], 5, "shared", m) for m in (0, 0.2, 0.4, 0.6, 0.8)}
+    assert None not in draws and len(draws) > 1  # each (item, position) draws its own
+    for drawn in draws:
+        assert drawn is not None and drawn.question_id != item.question_id and drawn.gold != item.gold
+    assert draw_distractor(item, [distractors], 5, "shared", 0.2) == draw_distractor(
+        item, [distractors], 5, "shared", 0.2
+    )
+    assert draw_distractor(item, [distractors], 5, "shared", 0.2, same_answer=lambda a, b: True) is None
+
+
+def test_length_rule_is_the_scripts_percentiles() -> None:
+    originals = list(range(1, 11))  # 1..10 units
+    rule = length_rule(originals, 0.2, (80.0, 90.0))
+    assert rule.min_units == 8.2 and rule.max_units == 9  # numpy's linear percentiles
+    assert [n for n in range(1, 30) if rule.eligible(n)] == list(range(9, 30))
+    assert not length_rule([3, 3, 3], 0.2, (80.0, 90.0)).eligible(3)  # int(3 * 0.2) = 0 units: an empty steer
+    assert length_rule([3, 3, 3], 0.4, (80.0, 90.0)).eligible(3)
+    assert length_rule(originals, 0.2, None, unit_cut=False).eligible(1)  # paper-text: any non-empty one
+    pool = solo_pool([8] * 200)
+    known = {s.question_id: s for s in pool}
+    order = seeded_order(known, 1, "solo-order")
+    strict = length_rule([units_by_index(q, 0) for q in order[:50]], 0.2, (80.0, 90.0))
+    chosen = distractor_pool(known, order, 1, units_by_index, strict, excluded=set(order[:50]))
+    qualifying = [q for q in order[50:] if strict.eligible(units_by_index(q, 0))]
+    assert chosen is not None and [d.question_id for d in chosen] == qualifying[:50] and len(chosen) == 20
+    assert all(d.units >= strict.min_units for d in chosen)
 
 
 def test_guidability_control_and_coverage() -> None:
@@ -92,16 +124,16 @@ def test_pool_and_control_are_known_from_a_prefix_of_their_order_and_never_chang
     order = seeded_order(ids, 3, "solo-order")
     assert sorted(order) == sorted(ids) and order != sorted(ids)
     full = {s.question_id: s for s in pool}
-    final = distractor_pool(full, order, seed=3)
+    final = distractor_pool(full, order, 3, units_by_index, ANY, ())
     control = control_items(full, order, 8)
     assert final is not None and control is not None and len(control) == 44  # every 8/8 question
     known: dict[str, Solo] = {}
     for qid in reversed(order):  # outcomes arrive in any order: the pool appears once, and is the final one
-        assert distractor_pool(known, order, seed=3) in (None, final)
+        assert distractor_pool(known, order, 3, units_by_index, ANY, ()) in (None, final)
         known[qid] = full[qid]
     early = {q: full[q] for q in order[:120]}  # ~8/9 of questions are solved: 120 cover 50 solved ones
-    assert distractor_pool(early, order, seed=3) == final
-    assert distractor_pool({q: full[q] for q in order[1:]}, order, seed=3) is None  # the first one is unknown
+    assert distractor_pool(early, order, 3, units_by_index, ANY, ()) == final
+    assert distractor_pool({q: full[q] for q in order[1:]}, order, 3, units_by_index, ANY, ()) is None
     assert first_in_order(["a", "b"], {}, lambda s: True, 0) == []
 
 
@@ -111,7 +143,8 @@ def test_pool_draw_is_uniform_over_solved_questions() -> None:
     known = {s.question_id: s for s in pool}
     hits: Counter[str] = Counter()
     for seed in range(2000):
-        hits.update(d.question_id for d in distractor_pool(known, seeded_order(ids, seed, "solo-order"), seed, 4) or [])
+        order = seeded_order(ids, seed, "solo-order")
+        hits.update(d.question_id for d in distractor_pool(known, order, seed, units_by_index, ANY, (), 4) or [])
     solved = [s.question_id for s in pool if s.solved]
     assert set(hits) == set(solved)
     assert all(abs(hits[q] / 2000 - 4 / 20) < 0.05 for q in solved)  # each solved question: p = 4/20
