@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,9 @@ from suite.evaluation._run import Progress
 from suite.leaderboard import build_database
 from suite.release import build_release, load_release
 from suite.tiny import build_arithmetic_release, ensure_reasoner
+
+DEMO_MAX_TOKENS = 800
+"""New tokens per generation: the tiny reasoner's ten paragraphs and answer fit with room to spare."""
 
 
 def run_demo(
@@ -26,12 +30,13 @@ def run_demo(
     """
     reasoner = ensure_reasoner(log=True)
     release = out / "release"
+    # A third of the questions are recoverability items: the others are left to serve as distractors.
+    config = EvalConfig(model=str(reasoner), max_tokens=DEMO_MAX_TOKENS, individual_subset_size=max(2, questions // 3))
     if source is None:
         build_arithmetic_release(out, questions=questions, force=True)
-        config = EvalConfig(model=str(reasoner), max_tokens=400)
     else:
         build_release(str(source), release, benchmarks=list(benchmarks or ()) or ["arith"], force=True)
-        config = EvalConfig(model=str(reasoner), max_tokens=400, limit=questions)
+        config = replace(config, limit=questions)
     bundle = out / "bundle"
     if bundle.exists():
         import shutil

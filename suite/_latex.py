@@ -7,13 +7,13 @@ import re
 _BOX_START = re.compile(r"\\(?:boxed|fbox)\s*\{")
 
 
-def boxed_contents(text: str) -> list[str]:
-    r"""Contents of every complete ``\boxed{...}`` / ``\fbox{...}`` in order, braces balanced.
+def boxed_spans(text: str) -> list[tuple[int, str]]:
+    r"""(start offset, content) of every complete ``\boxed{...}`` / ``\fbox{...}`` in order, braces balanced.
 
     A box nested inside another box is part of the outer content, not listed twice.
     An unclosed box is ignored.
     """
-    found: list[str] = []
+    found: list[tuple[int, str]] = []
     position = 0
     while True:
         m = _BOX_START.search(text, position)
@@ -26,8 +26,13 @@ def boxed_contents(text: str) -> list[str]:
         if depth:
             position = m.end()  # unclosed: look for a later, complete box
             continue
-        found.append(text[m.end() : i - 1].strip())
+        found.append((m.start(), text[m.end() : i - 1].strip()))
         position = i
+
+
+def boxed_contents(text: str) -> list[str]:
+    r"""Contents of every complete ``\boxed{...}`` / ``\fbox{...}`` in order (see ``boxed_spans``)."""
+    return [content for _, content in boxed_spans(text)]
 
 
 def last_boxed(text: str) -> str | None:

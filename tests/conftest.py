@@ -132,8 +132,10 @@ def arith_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_arithmetic_release(tmp_path_factory.mktemp("arith"), questions=16, shared=5)
 
 
-HF_RUN = ("--max-tokens", "400")
-"""The knobs of the end-to-end hf run (the tiny reasoner's answers are short)."""
+TINY_MAX_TOKENS = "800"
+"""Enough new tokens for the tiny reasoner's ten paragraphs, its answer and some slack."""
+HF_RUN = ("--max-tokens", TINY_MAX_TOKENS, "--individual-subset-size", "6")
+"""The knobs of the end-to-end hf run: 6 of the 16 questions are recoverability items, the rest can be distractors."""
 
 
 @pytest.fixture(scope="session")

@@ -18,3 +18,11 @@ def test_demo_runs_the_whole_pipeline(tiny_reasoner: Path, tmp_path: Path) -> No
     assert run_suite("release", "verify", str(tmp_path / "demo" / "release")).returncode == 0
     assert "leaderboard site:" in result.stdout and (tmp_path / "demo" / "site" / "index.html").is_file()
     assert len(list((tmp_path / "demo" / "site" / "models").glob("*.html"))) == 1
+    # Every steer is real: non-empty, and a distractor is never the item's own question (validate refuses either).
+    import gzip
+
+    with gzip.open(tmp_path / "demo" / "bundle" / "samples.jsonl.gz", "rt") as f:
+        steered = [s for s in map(json.loads, f) if s["test"] != "solo"]
+    recov = [s for s in steered if s["test"] == "recoverability"]
+    assert recov and all(s["steer_text"] and s["distractor_question_id"] != s["question_id"] for s in recov)
+    assert all(s["steer_text"] for s in steered)

@@ -22,7 +22,7 @@ from suite.evaluation._model import ModelSource, resolve_model
 from suite.evaluation._run import Progress, RunOutcome, run_protocol, select_questions
 from suite.evaluation._samples import Sample
 from suite.evaluation._store import STORE, SampleStore, config_difference
-from suite.grading import GradingConfig, JudgeConfig
+from suite.grading import STEER_ANSWER_METHOD, GradingConfig, JudgeConfig
 from suite.release import Question, Release, load_release
 from suite.steering import positions_valid
 
@@ -203,7 +203,8 @@ def _result(
             "top_k": None,
             "max_tokens": config.max_tokens,
         },
-        "grading": GradingConfig(timeout_s=config.grading_timeout_s).to_json() | {"judge": judge},
+        "grading": GradingConfig(timeout_s=config.grading_timeout_s).to_json()
+        | {"steer_answer_method": STEER_ANSWER_METHOD, "judge": judge},
         "timing": {
             "wall_s": round(time.monotonic() - started, 3),
             "generate_s": round(outcome.generate_seconds, 3),

@@ -308,6 +308,11 @@ class _Runner:
             )
         return jobs
 
+    def answer_region(self, key: SampleKey) -> str:
+        """The text after M's thinking in a stored completion ("" when it never finished thinking)."""
+        stored = self.store.sample(*key)
+        return self.format.split(stored.completion, stored.finish_reason)[1] or ""
+
     def own_thinking(self, question_id: str, sample: int) -> str:
         """M's thinking in one of its solo samples."""
         stored = self.store.sample(f"solo/{question_id}", sample)
@@ -391,10 +396,10 @@ class _Runner:
         while item is not None:
             key, g = item
             assert isinstance(key, tuple)
-            if self.judge is not None and not (g.correct or g.truncated or not g.answer):
+            region = self.answer_region(key) if self.judge is not None and not (g.correct or g.truncated) else ""
+            if self.judge is not None and region.strip():
+                # The judge reads the whole answer region, so an answer the extraction missed is seen too.
                 q = self.jobs[key[0]].question
-                stored = self.store.sample(*key)
-                region = self.format.split(stored.completion, stored.finish_reason)[1] or ""
                 self.judged[self.judging.submit(self.judge.recheck, q.problem, q.answer, g, region)] = key
             else:
                 finals.append((key, g))

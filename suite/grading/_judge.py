@@ -1,9 +1,11 @@
 """Optional LLM judge: re-checks answers Math-Verify marked wrong, through an OpenAI-compatible endpoint.
 
-The examiner compares the final answer with the gold answer without re-solving
-and ends with ``<judge>CORRECT</judge>`` or ``<judge>WRONG</judge>``. Verdicts
-are cached on disk by (judge model, prompt hash, problem, gold, answer), so a
-resumed or repeated run asks nothing twice.
+The examiner reads the student's whole answer region (the text after the thinking,
+its last ``JUDGE_REGION_CHARS`` characters), so an answer the extraction missed or
+misread is still seen; it compares the final answer there with the gold answer
+without re-solving and ends with ``<judge>CORRECT</judge>`` or ``<judge>WRONG</judge>``.
+Verdicts are cached on disk by (judge model, prompt hash, problem, gold, region),
+so a resumed or repeated run asks nothing twice.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +28,18 @@ from suite.grading._grade import Grade
 
 Verdict = Literal["CORRECT", "WRONG", "UNPARSEABLE"]
 
+JUDGE_REGION_CHARS = 4_000
+"""The judge sees at most this many characters: the end of the answer region, where the final answer is."""
+
 JUDGE_PROMPT = """You are an examiner checking a student's final answer to a math problem.
-Do not solve the problem yourself. Compare only the student's final answer with the reference answer:
+Do not solve the problem yourself. Below is the end of the student's response, written after their
+reasoning (it may start mid-sentence). Find the final answer the student commits to there (usually
+the last one stated, often in \\boxed{{}}), and compare only that answer with the reference answer:
 they are equivalent if they denote the same mathematical object (value, expression, set, interval,
 tuple, or text), allowing for different but equivalent notation, simplification, ordering of set
-elements, and units the problem did not ask for. A partial answer, an answer with extra wrong parts,
-or an approximation that the problem did not allow is WRONG.
+elements, and units the problem did not ask for. No final answer, a partial answer, several
+conflicting final answers, an answer with extra wrong parts, or an approximation that the problem
+did not allow is WRONG.
 
 Problem:
 {problem}
@@ -38,13 +47,18 @@ Problem:
 Reference answer:
 {gold}
 
-Student's final answer:
-{answer}
+End of the student's response:
+{region}
 
 Briefly state why, then end your reply with exactly one verdict tag:
 <judge>CORRECT</judge> or <judge>WRONG</judge>"""
 
 _VERDICT = re.compile(r"<judge>\s*(CORRECT|WRONG)\s*</judge>", re.IGNORECASE)
+
+
+def judge_region(region: str) -> str:
+    """What the judge reads of an answer region: its last ``JUDGE_REGION_CHARS`` characters, stripped."""
+    return region.strip()[-JUDGE_REGION_CHARS:]
 
 
 def parse_verdict(text: str) -> Verdict:
@@ -91,32 +105,39 @@ class Judge:
         self.config = config
         self._endpoint = config.url.rstrip("/") + "/chat/completions"
 
-    def verdict(self, problem: str, gold: str, answer: str) -> tuple[Verdict, str]:
-        """(verdict, raw reply) for one answer; cached on disk when a cache folder is set."""
+    def verdict(self, problem: str, gold: str, region: str) -> tuple[Verdict, str]:
+        """(verdict, raw reply) for one answer region (cut to its end); cached on disk when a cache folder is set."""
+        region = judge_region(region)
         key = hashlib.sha256(
-            json.dumps([self.config.model, self.config.prompt_sha256, problem, gold, answer]).encode()
+            json.dumps([self.config.model, self.config.prompt_sha256, problem, gold, region]).encode()
         ).hexdigest()
         cached = self._cache_get(key)
         if cached is not None:
             return parse_verdict(cached), cached
-        reply = self._ask(JUDGE_PROMPT.format(problem=problem, gold=gold, answer=answer))
+        reply = self._ask(JUDGE_PROMPT.format(problem=problem, gold=gold, region=region))
         self._cache_put(key, reply)
         return parse_verdict(reply), reply
 
-    def recheck(self, problem: str, gold: str, grade: Grade) -> Grade:
-        """The grade after the judge: only wrong, non-truncated answers with an answer are re-checked."""
-        if grade.correct or grade.truncated or not grade.answer:
+    def recheck(self, problem: str, gold: str, grade: Grade, region: str | None = None) -> Grade:
+        """The grade after the judge, which reads ``region`` (the text after the thinking).
+
+        Only wrong, non-truncated grades are re-checked, and only when there is something to
+        read: a non-blank region, or (``region`` None, for callers that kept no region) the
+        extracted answer, which the judge then reads instead.
+        """
+        text = (grade.answer or "") if region is None else region
+        if grade.correct or grade.truncated or not text.strip():
             return grade
         try:
-            verdict, _ = self.verdict(problem, gold, grade.answer)
+            verdict, _ = self.verdict(problem, gold, text)
         except SuiteError as e:
             return dataclasses.replace(grade, error=f"judge unavailable: {e}"[:300])
         if verdict == "CORRECT":
             return dataclasses.replace(grade, correct=True, method="judge", judge_verdict=verdict)
         return dataclasses.replace(grade, judge_verdict=verdict)
 
-    def recheck_all(self, items: list[tuple[str, str, Grade]]) -> list[Grade]:
-        """``recheck`` for many (problem, gold, grade) triples, ``concurrency`` at a time, in order."""
+    def recheck_all(self, items: Sequence[tuple[str, str, Grade, str | None]]) -> list[Grade]:
+        """``recheck`` for many (problem, gold, grade, region) items, ``concurrency`` at a time, in order."""
         with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
             return list(pool.map(lambda item: self.recheck(*item), items))
 

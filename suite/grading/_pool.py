@@ -2,14 +2,20 @@
 
 Math-Verify can hang inside sympy where no signal reaches it, so every answer
 is graded in a worker process with a hard deadline: a worker past it is killed
-and replaced, the answer is recorded as ``timed_out``, and other answers keep
-flowing through the remaining workers. Callers submit answers as generations
-finish and collect grades as they complete.
+and replaced, and other answers keep flowing through the remaining workers.
+Callers submit answers as generations finish and collect grades as they complete.
+
+How long an answer takes depends on the machine's load, so an answer that times
+out (the worker's deadline, or Math-Verify's own limit) is graded once more with
+the generous ``GradingConfig.retry_timeout_s`` as soon as no first attempt is
+waiting for a worker; only if that times out too is it graded wrong with
+``timed_out``. ``get``/``results`` hand back final grades only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import multiprocessing
 import queue
@@ -21,15 +27,31 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from suite.grading._extract import THINK_END
 from suite.grading._grade import Grade, GradingConfig, NeedsMathVerify, math_verify_grade, quick_grade
 
 _READY = "ready"
 
 
-def _worker_main(conn: Connection, config: GradingConfig) -> None:
-    """Worker loop: grade tasks until told to stop; imports are paid once, before 'ready'."""
-    import math_verify  # noqa: F401  (warm the import before taking work)
+@dataclass(frozen=True)
+class _Task:
+    """One Math-Verify comparison as it travels to a worker."""
 
+    id: int
+    gold: str
+    pending: NeedsMathVerify
+    multiple: bool
+    limit_s: float
+    """Deadline of this attempt; Math-Verify's own limits use it too."""
+    retry: bool = False
+    """True for the second, last attempt."""
+
+
+def _worker_main(conn: Connection, config: GradingConfig) -> None:
+    """Worker loop: grade tasks until told to stop; start-up is paid once, before 'ready'."""
+    # Warm up before taking work: the first comparison pays for imports and lazy parser set-up
+    # (about half a second), which must not count against the first real answer's deadline.
+    math_verify_grade("1", NeedsMathVerify(("1",), "", "warm-up"), False, config)
     conn.send(_READY)
     while True:
         try:
@@ -38,12 +60,11 @@ def _worker_main(conn: Connection, config: GradingConfig) -> None:
             return
         if task is None:
             return
-        task_id, gold, pending, multiple = task
         try:
-            result = math_verify_grade(gold, pending, multiple, config)
+            result = math_verify_grade(task.gold, task.pending, task.multiple, config, task.limit_s)
         except Exception as e:  # a grading bug must cost one answer, never the run
             result = Grade(False, error=f"grading failed: {type(e).__name__}: {e}"[:500])
-        conn.send((task_id, result.to_json()))
+        conn.send((task.id, result.to_json()))
 
 
 @dataclass
@@ -51,8 +72,8 @@ class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
     ready: bool = False
-    task: tuple[int, float] | None = None
-    """(task id, deadline) while busy."""
+    task: tuple[_Task, float] | None = None
+    """(task, deadline) while busy."""
 
 
 class GraderPool:
@@ -67,7 +88,8 @@ class GraderPool:
             raise ValueError("a grader pool needs at least one worker")
         self.config = config or GradingConfig()
         self._context = multiprocessing.get_context("spawn")
-        self._inbox: deque[tuple[int, str, NeedsMathVerify, bool]] = deque()
+        self._inbox: deque[_Task] = deque()
+        self._retries: deque[_Task] = deque()
         self._keys: dict[int, Hashable] = {}
         self._out: queue.Queue[tuple[Hashable, Grade]] = queue.Queue()
         self._lock = threading.Lock()
@@ -83,9 +105,12 @@ class GraderPool:
 
     # -- public API -------------------------------------------------------------------------------
 
-    def submit(self, key: Hashable, response: object, gold: str, multiple: bool = False) -> None:
+    def submit(
+        self, key: Hashable, response: object, gold: str, multiple: bool = False, closer: str = THINK_END
+    ) -> None:
         """Queue one answer; what needs no Math-Verify (exact matches, bad input) is graded at once.
 
+        ``closer`` ends the thinking (``""``: none, the whole response is the answer region).
         Only the extracted answers and the answer region travel to a worker, so a
         10 MB response costs no more than a short one.
         """
@@ -93,14 +118,14 @@ class GraderPool:
             if self._closing:
                 raise RuntimeError("the grader pool is closed")
             self._submitted += 1
-        first = quick_grade(response, gold, multiple)
+        first = quick_grade(response, gold, multiple, closer)
         if isinstance(first, Grade):
             self._out.put((key, first))
             return
-        task_id = next(self._ids)
+        task = _Task(next(self._ids), gold, first, multiple, self.config.timeout_s)
         with self._lock:
-            self._keys[task_id] = key
-            self._inbox.append((task_id, gold, first, multiple))
+            self._keys[task.id] = key
+            self._inbox.append(task)
         self._wake_w.send_bytes(b"1")
 
     @property
@@ -133,11 +158,11 @@ class GraderPool:
             if item is not None:
                 yield item
 
-    def grade_all(self, items: Iterable[tuple[object, str, bool]]) -> list[Grade]:
+    def grade_all(self, items: Iterable[tuple[object, str, bool]], closer: str = THINK_END) -> list[Grade]:
         """Grade ``(response, gold, multiple)`` triples and return grades in input order."""
         count = 0
         for index, (response, gold, multiple) in enumerate(items):
-            self.submit(index, response, gold, multiple)
+            self.submit(index, response, gold, multiple, closer)
             count += 1
         grades: dict[Hashable, Grade] = dict(itertools.islice(self.results(), count))
         return [grades[i] for i in range(count)]
@@ -184,16 +209,22 @@ class GraderPool:
         except BaseException as e:  # surfaced to callers by get()
             self._failure = e
 
+    def _next_task(self) -> _Task | None:
+        """A first attempt if one waits, else a retry: retries never hold up fresh answers."""
+        with self._lock:
+            if self._inbox:
+                return self._inbox.popleft()
+            return self._retries.popleft() if self._retries else None
+
     def _dispatch_once(self) -> None:
         now = time.monotonic()
         for worker in self._workers:
             if worker.ready and worker.task is None:
-                with self._lock:
-                    task = self._inbox.popleft() if self._inbox else None
+                task = self._next_task()
                 if task is None:
                     break
                 worker.conn.send(task)
-                worker.task = (task[0], now + self.config.timeout_s)
+                worker.task = (task, now + task.limit_s)
         deadlines = [w.task[1] for w in self._workers if w.task is not None]
         timeout = max(0.0, min(deadlines) - now) if deadlines else None
         watched: list[Any] = [self._wake_r, *(w.conn for w in self._workers)]
@@ -207,9 +238,22 @@ class GraderPool:
         now = time.monotonic()
         for index, worker in enumerate(self._workers):
             if worker.task is not None and now >= worker.task[1]:
-                self._replace(
-                    index, worker, Grade(False, timed_out=True, error=f"grading took over {self.config.timeout_s:g}s")
-                )
+                task = worker.task[0]
+                self._replace(index, worker, None if self._retry(task) else self._timed_out(task))
+
+    def _retry(self, task: _Task) -> bool:
+        """Queue the one retry of a first attempt that timed out; False when it gets none."""
+        if task.retry or self.config.retry_timeout_s <= 0:
+            return False
+        with self._lock:
+            self._retries.append(dataclasses.replace(task, limit_s=self.config.retry_timeout_s, retry=True))
+        return True
+
+    def _timed_out(self, task: _Task) -> Grade:
+        limit = f"grading took over {self.config.timeout_s:g}s"
+        if task.retry:
+            limit += f", and over {task.limit_s:g}s on a retry"
+        return Grade(False, timed_out=True, error=limit, details={"retried": task.retry})
 
     def _receive(self, index: int, worker: _Worker) -> None:
         try:
@@ -221,16 +265,23 @@ class GraderPool:
             worker.ready = True
             return
         task_id, result = message
+        assert worker.task is not None and worker.task[0].id == task_id
+        task = worker.task[0]
         worker.task = None
-        self._deliver(task_id, Grade.from_json(result))
+        grade = Grade.from_json(result)
+        if grade.timed_out and self._retry(task):  # Math-Verify's own limit fired: same as the deadline
+            return
+        if task.retry:
+            grade = dataclasses.replace(grade, details={**grade.details, "retried": True})
+        self._deliver(task.id, grade)
 
-    def _replace(self, index: int, worker: _Worker, outcome: Grade) -> None:
-        """Kill a stuck or dead worker, record its task's outcome, start a fresh worker."""
+    def _replace(self, index: int, worker: _Worker, outcome: Grade | None) -> None:
+        """Kill a stuck or dead worker, record its task's outcome (None: it was queued again), start a fresh one."""
         worker.process.kill()
         worker.process.join()
         worker.conn.close()
-        if worker.task is not None:
-            self._deliver(worker.task[0], outcome)
+        if worker.task is not None and outcome is not None:
+            self._deliver(worker.task[0].id, outcome)
         self._workers[index] = self._start_worker()
 
     def _deliver(self, task_id: int, result: Grade) -> None:

@@ -35,15 +35,21 @@ def build_random_model(
     return Qwen3ForCausalLM(config)
 
 
-def save_random_model(out_dir: Path, template: str = "qwen3", corpus: list[str] | None = None) -> Path:
-    """Build a tokenizer with ``template`` and a random tiny model, and save both to ``out_dir``."""
+def save_random_model(
+    out_dir: Path,
+    template: str = "qwen3",
+    corpus: list[str] | None = None,
+    tokenizer: PreTrainedTokenizerFast | None = None,
+) -> Path:
+    """Build a tokenizer with ``template`` (or use ``tokenizer``) and a random tiny model; save both to ``out_dir``."""
     from suite.tiny._arithmetic import arithmetic_problems
     from suite.tiny._tokenizer import build_tokenizer
 
-    if corpus is None:
-        problems = arithmetic_problems(300, seed=0)
-        corpus = [p.problem for p in problems] + [p.response for p in problems]
-    tokenizer = build_tokenizer(corpus, template=template)
+    if tokenizer is None:
+        if corpus is None:
+            problems = arithmetic_problems(300, seed=0)
+            corpus = [p.problem for p in problems] + [p.response for p in problems]
+        tokenizer = build_tokenizer(corpus, template=template)
     model = build_random_model(tokenizer)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(out_dir)

@@ -12,6 +12,8 @@ tiny tokenizer's own markers, so prompt building is tested on each shape:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 QWEN3 = (
     "{%- for message in messages -%}"
     "{%- if message.role == 'assistant' -%}"
@@ -65,3 +67,76 @@ CHAT_TEMPLATES: dict[str, str] = {
     "limo": LIMO,
 }
 """Template family name -> Jinja chat template."""
+
+
+@dataclass(frozen=True)
+class ControlTokens:
+    """A real model family's control tokens, to give a tiny tokenizer the same atomic markers."""
+
+    special: tuple[str, ...]
+    """Special tokens: single tokens that ``skip_special_tokens=True`` drops."""
+    ordinary: tuple[str, ...] = ()
+    """Single tokens that survive ``skip_special_tokens=True`` (``<think>`` in Qwen3 and DeepSeek)."""
+    bos: str | None = None
+    eos: str | None = None
+    pad: str | None = None
+
+
+_DEEPSEEK_BOS, _DEEPSEEK_EOS = "<\uff5cbegin\u2581of\u2581sentence\uff5c>", "<\uff5cend\u2581of\u2581sentence\uff5c>"
+
+MODEL_TOKENS: dict[str, ControlTokens] = {
+    "qwen": ControlTokens(
+        ("<|endoftext|>", "<|im_start|>", "<|im_end|>"), ("<think>", "</think>"), None, "<|im_end|>", "<|endoftext|>"
+    ),
+    "deepseek": ControlTokens(
+        (_DEEPSEEK_BOS, _DEEPSEEK_EOS, "<\uff5cUser\uff5c>", "<\uff5cAssistant\uff5c>"),
+        ("<think>", "</think>"),
+        _DEEPSEEK_BOS,
+        _DEEPSEEK_EOS,
+        _DEEPSEEK_EOS,
+    ),
+    "harmony": ControlTokens(
+        (
+            "<|startoftext|>",
+            "<|endoftext|>",
+            "<|start|>",
+            "<|end|>",
+            "<|message|>",
+            "<|channel|>",
+            "<|return|>",
+            "<|call|>",
+            "<|constrain|>",
+        ),
+        (),
+        "<|startoftext|>",
+        "<|return|>",
+        "<|endoftext|>",
+    ),
+    "mistral": ControlTokens(
+        (
+            "<s>",
+            "</s>",
+            "<pad>",
+            "[INST]",
+            "[/INST]",
+            "[SYSTEM_PROMPT]",
+            "[/SYSTEM_PROMPT]",
+            "[THINK]",
+            "[/THINK]",
+            "[AVAILABLE_TOOLS]",
+            "[/AVAILABLE_TOOLS]",
+            "[TOOL_RESULTS]",
+            "[/TOOL_RESULTS]",
+            "[TOOL_CALLS]",
+            "[ARGS]",
+            "[IMG]",
+        ),
+        (),
+        "<s>",
+        "</s>",
+        "<pad>",
+    ),
+}
+"""Control tokens of real reasoning-model families (Qwen3/QwQ, DeepSeek-R1/V3.1, gpt-oss, Ministral-3), as
+their tokenizers have them: a tiny tokenizer built with them tokenises a real chat template's markers the
+way the real model does (``build_chat_tokenizer``)."""

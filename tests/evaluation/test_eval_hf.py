@@ -89,8 +89,7 @@ def test_same_seed_same_samples(bundle: Path, arith_release: Path, tiny_reasoner
         str(arith_release),
         "--out",
         str(tmp_path / "again"),
-        "--max-tokens",
-        "400",
+        *HF_RUN,
         "--tests",
         "solo",
     )

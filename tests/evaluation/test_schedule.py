@@ -133,10 +133,13 @@ class FakeBackend(Blocking):
             del self._running[r.key]
             self.finished[r.key] = self.now
             qid = r.key.split("/", 1)[1] if r.key.startswith("solo/") else "/".join(r.key.split("/")[2:4])
-            # The fast question is never solved (truncated); every other answer is right.
-            text = "thinking" if qid == self.fast_question else f"{THINKING}\n</think> \\boxed{{{self.golds[qid]}}}"
+            text = self.completion(qid)
             out.extend(Completion(r.key, i, text, len(r.prompt_ids), 5, "stop") for i in range(r.n))
         return out
+
+    def completion(self, qid: str) -> str:
+        """The fast question is never solved (truncated); every other answer is right."""
+        return "thinking" if qid == self.fast_question else f"{THINKING}\n</think> \\boxed{{{self.golds[qid]}}}"
 
     def versions(self) -> dict[str, str]:
         return {}

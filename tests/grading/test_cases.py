@@ -1,4 +1,7 @@
-"""The hand-checked case table (``cases.json``): equivalent forms, near misses, extraction, flags."""
+"""The hand-checked case table (``cases.json``): equivalent forms, near misses, extraction, flags.
+
+A case may name the thinking ``closer`` (default ``</think>``) and the extracted ``answer`` it expects.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +24,10 @@ def test_table_is_large_and_ids_unique() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case(case: dict[str, Any]) -> None:
-    result = grade(case["response"], case["gold"], multiple=case["multiple"])
+    result = grade(case["response"], case["gold"], multiple=case["multiple"], closer=case.get("closer", "</think>"))
     assert result.correct is case["correct"], (case["note"], result)
+    if "answer" in case:
+        assert result.answer == case["answer"], result
     for flag, value in case.get("flags", {}).items():
         assert getattr(result, flag) is value, (flag, result)
     if result.correct:
@@ -31,5 +36,7 @@ def test_case(case: dict[str, Any]) -> None:
 
 def test_pool_agrees_with_in_process_grading() -> None:
     with GraderPool(workers=2) as pool:
-        grades = pool.grade_all((c["response"], c["gold"], c["multiple"]) for c in CASES)
-    assert [g.correct for g in grades] == [c["correct"] for c in CASES]
+        for index, c in enumerate(CASES):
+            pool.submit(index, c["response"], c["gold"], c["multiple"], closer=c.get("closer", "</think>"))
+        grades = dict(pool.results())
+    assert [grades[i].correct for i in range(len(CASES))] == [c["correct"] for c in CASES]

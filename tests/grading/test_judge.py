@@ -17,7 +17,7 @@ import pytest
 
 from suite._errors import SuiteError
 from suite.grading import Grade
-from suite.grading._judge import JUDGE_PROMPT, Judge, JudgeConfig, parse_verdict
+from suite.grading._judge import JUDGE_PROMPT, JUDGE_REGION_CHARS, Judge, JudgeConfig, judge_region, parse_verdict
 
 
 @pytest.mark.parametrize(
@@ -75,6 +75,7 @@ def server() -> Iterator[tuple[str, Script]]:
 
 
 WRONG = Grade(False, answer="1/2", method="math_verify")
+REGION = "\n\nHalving one gives one part of two equal parts.\n\n**Final Answer**\nOne half, i.e. $1/2$."
 
 
 def test_retries_then_caches(server: tuple[str, Script], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,19 +83,40 @@ def test_retries_then_caches(server: tuple[str, Script], tmp_path: Path, monkeyp
     monkeypatch.setenv("JUDGE_KEY", "sk-test")
     script.replies = [(429, ""), (503, ""), (200, "Same value. <judge>CORRECT</judge>")]
     judge = Judge(JudgeConfig(url, "judge-model", api_key_env="JUDGE_KEY", cache_dir=tmp_path, backoff_s=0.01))
-    regraded = judge.recheck("What is half of one?", "0.5", WRONG)
+    regraded = judge.recheck("What is half of one?", "0.5", WRONG, REGION)
     assert regraded == Grade(True, answer="1/2", method="judge", judge_verdict="CORRECT")
     assert len(script.requests) == 3
     sent = script.requests[-1]
     assert sent["model"] == "judge-model" and sent["temperature"] == 0.0
+    # The judge reads the whole answer region (stripped), not only the extracted answer.
     assert sent["messages"][0]["content"] == JUDGE_PROMPT.format(
-        problem="What is half of one?", gold="0.5", answer="1/2"
+        problem="What is half of one?", gold="0.5", region=REGION.strip()
     )
     assert script.headers[-1]["Authorization"] == "Bearer sk-test"
     # The same question again is answered from the cache: no new request.
-    assert judge.recheck("What is half of one?", "0.5", WRONG).correct
+    assert judge.recheck("What is half of one?", "0.5", WRONG, REGION).correct
     assert len(script.requests) == 3
     assert len(list(tmp_path.glob("*.json"))) == 1
+    # Another region of the same answer is another question to the judge.
+    judge.recheck("What is half of one?", "0.5", WRONG, REGION + " Or 0.5.")
+    assert len(script.requests) == 4 and len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_the_judge_reads_the_end_of_a_long_region(server: tuple[str, Script]) -> None:
+    url, script = server
+    region = "x" * 10_000 + "\n\nThe answer is $\\frac{1}{2}$."
+    Judge(JudgeConfig(url, "m")).recheck("p", "0.5", WRONG, region)
+    sent = script.requests[-1]["messages"][0]["content"]
+    assert judge_region(region) == region[-JUDGE_REGION_CHARS:] and judge_region(region) in sent
+    assert "x" * (JUDGE_REGION_CHARS + 1) not in sent
+
+
+def test_a_missed_answer_is_rechecked_from_the_region(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.replies = [(200, "<judge>CORRECT</judge>")]
+    missed = Grade(False, no_answer=True, details={"how": "math-verify"})
+    regraded = Judge(JudgeConfig(url, "m")).recheck("p", "east", missed, "She ends up facing east.")
+    assert regraded.correct and regraded.method == "judge" and len(script.requests) == 1
 
 
 def test_unparseable_counts_wrong_and_is_flagged(server: tuple[str, Script]) -> None:
@@ -109,6 +131,8 @@ def test_only_wrong_complete_answers_are_rechecked(server: tuple[str, Script]) -
     judge = Judge(JudgeConfig(url, "m"))
     for grade in (Grade(True, "2", "math_verify"), Grade(False, truncated=True), Grade(False, no_answer=True)):
         assert judge.recheck("p", "2", grade) == grade
+        assert judge.recheck("p", "2", grade, " \n ") == grade
+    assert judge.recheck("p", "2", Grade(True, "2", "math_verify"), "The answer is 2.").correct
     assert script.requests == []
 
 
@@ -133,7 +157,9 @@ def test_recheck_all_keeps_order_and_config_is_recorded(server: tuple[str, Scrip
     url, script = server
     script.replies = [(200, "<judge>WRONG</judge>")] * 6
     judge = Judge(JudgeConfig(url, "m", concurrency=3))
-    grades = judge.recheck_all([("p", "2", Grade(False, answer=str(i), method="math_verify")) for i in range(6)])
+    grades = judge.recheck_all(
+        [("p", "2", Grade(False, answer=str(i), method="math_verify"), f"So it is {i}.") for i in range(6)]
+    )
     assert [g.answer for g in grades] == [str(i) for i in range(6)]
     assert all(g.judge_verdict == "WRONG" for g in grades)
     recorded = judge.config.to_json()

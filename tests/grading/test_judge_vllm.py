@@ -14,7 +14,12 @@ from suite.grading import Grade, Judge, JudgeConfig
 def test_judge_against_vllm_serve(vllm_server: str, tmp_path: Path) -> None:
     judge = Judge(JudgeConfig(vllm_server, "tiny", max_tokens=32, concurrency=4, cache_dir=tmp_path))
     items = [
-        (f"What is {i} plus {i}?", str(2 * i), Grade(False, answer=str(2 * i + 1), method="math_verify"))
+        (
+            f"What is {i} plus {i}?",
+            str(2 * i),
+            Grade(False, answer=str(2 * i + 1), method="math_verify"),
+            f"Adding gives {2 * i + 1}, so the answer is $\\boxed{{{2 * i + 1}}}$.",
+        )
         for i in range(6)
     ]
     grades = judge.recheck_all(items)

@@ -26,9 +26,11 @@ THINKING = "Let me read the problem again carefully.\n\nWait. Let me think.\n\nB
 )
 def test_steered_prompt_per_family(tiny_model: Callable[[str], Path], family: str, opener: str, before: str) -> None:
     tokenizer = AutoTokenizer.from_pretrained(tiny_model(family))
-    assert probe_template(tokenizer, family) == opener
-    prompt = steered_prompt(tokenizer, PROBLEM, THINKING)
+    fmt = probe_template(tokenizer, family)
+    assert (fmt.name, fmt.prefill, fmt.special_markers) == ("think", opener, False)
+    prompt = steered_prompt(tokenizer, PROBLEM, THINKING, fmt)
     assert prompt.opener == opener
+    assert steered_prompt(tokenizer, PROBLEM, THINKING).text == prompt.text  # old call sites: the think format
     assert prompt.text.endswith(before + THINKING)
     assert prompt.text.count("<think>") == 1 and "</think>" not in prompt.text
     assert tokenizer.decode(list(prompt.token_ids), skip_special_tokens=False) == prompt.text
