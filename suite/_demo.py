@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from suite.evaluation import EvalConfig, evaluate
+from suite.evaluation._config import protocol_defaults
 from suite.evaluation._run import Progress
 from suite.leaderboard import build_database
 from suite.release import build_release, load_release
 from suite.tiny import build_arithmetic_release, ensure_reasoner
 
-DEMO_MAX_TOKENS = 800
-"""New tokens per generation: the tiny reasoner's ten paragraphs and answer fit with room to spare."""
+DEMO_MAX_TOKENS = 400
+"""New tokens per generation: the tiny reasoner's four paragraphs and answer fit."""
+DEMO_DISTRACTOR_FRACTION = 0.4
+"""The tiny reasoner writes four units, so a 20% distractor (int(4 * 0.2) = 0 units) would be empty: the demo runs
+the paper's 40% ablation (one unit, positions 0-60%), and says so in the bundle's config."""
 
 
 def run_demo(
@@ -31,7 +35,13 @@ def run_demo(
     reasoner = ensure_reasoner(log=True)
     release = out / "release"
     # A third of the questions are recoverability items: the others are left to serve as distractors.
-    config = EvalConfig(model=str(reasoner), max_tokens=DEMO_MAX_TOKENS, individual_subset_size=max(2, questions // 3))
+    config = EvalConfig(
+        model=str(reasoner),
+        max_tokens=DEMO_MAX_TOKENS,
+        individual_subset_size=max(2, questions // 3),
+        distractor_fraction=DEMO_DISTRACTOR_FRACTION,
+        positions=protocol_defaults("paper", DEMO_DISTRACTOR_FRACTION)["positions"],
+    )
     if source is None:
         build_arithmetic_release(out, questions=questions, force=True)
     else:

@@ -56,7 +56,13 @@ def test_cross_model_distractors_come_from_the_other_models_bundle(
     hf_bundle: Path, arith_release: Path, tiny_model: Any, tmp_path: Path
 ) -> None:
     other = json.loads((hf_bundle / "result.json").read_text())["model"]["id"]
-    config = EvalConfig(model="tiny", grading_workers=1, tests=("solo", "recoverability"), individual_subset_size=6)
+    config = EvalConfig(
+        model="tiny",
+        grading_workers=1,
+        tests=("solo", "recoverability"),
+        individual_subset_size=6,
+        distractor_fraction=0.4,  # the tiny reasoner writes four units: int(4 * 0.4) = 1
+    )
     samples = _run(arith_release, tiny_model("qwen3"), tmp_path / "run", config, (str(hf_bundle),))
     theirs = _solo_thinking(hf_bundle)
     recov = [s for s in samples if s.test == "recoverability"]
