@@ -26,12 +26,25 @@ from suite.steering import PAPER_TEXT_TRANSITION, cut_tokens, cut_units
 from tests.evaluation.test_schedule import THINKING, FakeBackend
 
 
+class FourUnitBackend(FakeBackend):
+    """Writes four units, as the tiny reasoner does, so its originals set the length rule to four units."""
+
+    def completion(self, qid: str) -> str:
+        thinking = "\n\n".join(f"Part {k}: " + " ".join(["step"] * 30) + "." for k in range(4))
+        return "thinking" if qid == self.fast_question else f"{thinking}\n</think> \\boxed{{{self.golds[qid]}}}"
+
+
 def _run(
-    release_dir: Path, tokenizer_dir: Path, out: Path, config: EvalConfig, bundles: tuple[str, ...] = ()
+    release_dir: Path,
+    tokenizer_dir: Path,
+    out: Path,
+    config: EvalConfig,
+    bundles: tuple[str, ...] = (),
+    engine: type[FakeBackend] = FakeBackend,
 ) -> list[Any]:
     release = load_release(release_dir)
     questions = list(release.questions)
-    backend = FakeBackend({q.id: q.answer for q in questions}, 2.0, questions[5].id)
+    backend = engine({q.id: q.answer for q in questions}, 2.0, questions[5].id)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
     foreign = load_distractors(bundles, release, config.model, {q.id: q.answer for q in questions}, config.seed)
     with SampleStore.open(out, {"config": config.to_json()}) as store:
@@ -63,7 +76,7 @@ def test_cross_model_distractors_come_from_the_other_models_bundle(
         individual_subset_size=6,
         distractor_fraction=0.4,  # the tiny reasoner writes four units: int(4 * 0.4) = 1
     )
-    samples = _run(arith_release, tiny_model("qwen3"), tmp_path / "run", config, (str(hf_bundle),))
+    samples = _run(arith_release, tiny_model("qwen3"), tmp_path / "run", config, (str(hf_bundle),), FourUnitBackend)
     theirs = _solo_thinking(hf_bundle)
     recov = [s for s in samples if s.test == "recoverability"]
     assert recov, "the tiny reasoner solved questions: its trajectories must serve as distractors"
