@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from suite.evaluation import EvalConfig, evaluate
-from suite.evaluation._config import protocol_defaults
+from suite.evaluation._plan import PlannedTest
 from suite.evaluation._run import Progress
 from suite.leaderboard import build_database
-from suite.release import build_release, load_release
+from suite.release import Release, build_release, load_release
 from suite.tiny import build_arithmetic_release, ensure_reasoner
 
-DEMO_MAX_TOKENS = 400
-"""New tokens per generation: the tiny reasoner's four paragraphs and answer fit."""
-DEMO_DISTRACTOR_FRACTION = 0.4
-"""The tiny reasoner writes four units, so a 20% distractor (int(4 * 0.2) = 0 units) would be empty: the demo runs
-the paper's 40% ablation (one unit, positions 0-60%), and says so in the bundle's config."""
+DEMO_MAX_TOKENS = 320
+"""New tokens per generation: the tiny reasoner's ten paragraphs and answer (205-245 tokens) fit."""
 
 
 def run_demo(
@@ -26,6 +24,7 @@ def run_demo(
     questions: int = 24,
     source: Path | None = None,
     benchmarks: tuple[str, ...] | None = None,
+    on_plan: Callable[[Release, list[PlannedTest]], None] | None = None,
 ) -> dict[str, Any]:
     """Train or load the tiny reasoner, build a small release, run ``suite eval`` (hf), validate, build the site.
 
@@ -39,8 +38,6 @@ def run_demo(
         model=str(reasoner),
         max_tokens=DEMO_MAX_TOKENS,
         individual_subset_size=max(2, questions // 3),
-        distractor_fraction=DEMO_DISTRACTOR_FRACTION,
-        positions=protocol_defaults("paper", DEMO_DISTRACTOR_FRACTION)["positions"],
     )
     if source is None:
         build_arithmetic_release(out, questions=questions, force=True)
@@ -52,6 +49,6 @@ def run_demo(
         import shutil
 
         shutil.rmtree(bundle)  # the demo always starts fresh
-    result = evaluate(config, release, bundle, progress)
+    result = evaluate(config, release, bundle, progress, on_plan=on_plan)
     build_database([str(bundle)], out / "leaderboard.duckdb", [load_release(release)], out / "site")
     return result

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
+
+from suite.evaluation._plan import PlannedTest
 
 
 def _pct(score: dict[str, Any]) -> str:
@@ -39,3 +43,21 @@ def summary_tables(result: dict[str, Any]) -> list[Table]:
                 t.add_row("answer in steer", _pct(entry["answer_in_steer"]))
             tables.append(t)
     return tables
+
+
+def plan_table(model: str, release: Any, plan: Sequence[PlannedTest], out: str) -> Table:
+    """What ``suite eval`` is about to do, shown before the model is fetched or loaded."""
+    t = Table(title=f"Plan: {model} on release {release.version} ({release.manifest_sha256[:12]}), bundle {out}")
+    t.add_column("test")
+    t.add_column("status")
+    t.add_column("questions", justify="right")
+    t.add_column("generations", justify="right")
+    for p in plan:
+        bound = "" if p.exact else "up to "
+        questions = "-" if p.questions is None else f"{bound}{p.questions}"
+        generations = "after solo" if p.generations is None else f"{bound}{p.generations}"
+        if p.runs:
+            t.add_row(p.name, "run", questions, generations)
+        else:
+            t.add_row(p.name, Text(f"not run: {p.reason}", style="yellow"), "-", "-")
+    return t

@@ -52,11 +52,62 @@ def _cmd_release_build(args: argparse.Namespace) -> None:
 
 
 def _cmd_release_add_guide(args: argparse.Namespace) -> None:
+    from suite._errors import SuiteError
     from suite.evaluation._add_guide import add_guide
     from suite.release import verify_release
 
-    out = add_guide(Path(args.release), Path(args.run), args.name, Path(args.out), args.version)
+    release, run = args.release_option or args.release, args.run_option or args.run
+    if release is None:
+        raise SuiteError("name the release to add the guide set to: RELEASE or --release RELEASE.")
+    out, harvest = add_guide(
+        Path(release),
+        args.name,
+        Path(args.out),
+        run=Path(run) if run else None,
+        traces=Path(args.from_traces) if args.from_traces else None,
+        generated=Path(args.from_generated) if args.from_generated else None,
+        model=args.model,
+        revision=args.revision,
+        per_question=args.per_question,
+        version=args.version,
+    )
+    console.print(harvest.summary(), markup=False, highlight=False)
+    source = harvest.source.to_json()
+    cited = ", ".join(f"{k} {v}" for k, v in source.items() if k != "kind" and v is not None)
+    console.print(f"guide {harvest.model} ({harvest.revision}) from {source['kind']}: {cited}", markup=False)
     _print_release(verify_release(out), f"wrote {out} with guide {args.name!r}")
+
+
+def _cmd_release_subsets(args: argparse.Namespace) -> None:
+    from suite.evaluation._shared_subsets import release_subsets
+    from suite.release import verify_release
+
+    out, panel, subsets = release_subsets(
+        Path(args.release),
+        [Path(b) for b in args.panel or ()],
+        Path(args.out),
+        size=args.size,
+        seed=args.seed,
+        version=args.version,
+    )
+    for m in panel.models:
+        console.print(
+            f"panel: {m.id} ({m.revision[:19]}): {m.solo_samples} solo samples, solves {m.solved_every_sample} "
+            f"questions 8/8 and {m.solved_at_most_one} at most 1/8",
+            markup=False,
+            soft_wrap=True,
+        )
+    drawn, eligible = len(subsets.recoverability), subsets.recoverability_eligible
+    fewer = " (fewer than --size)" if drawn < args.size else ""
+    how = f"drew {drawn} of" if drawn < eligible else f"took all {drawn}{fewer} of"
+    console.print(
+        f"recoverability_shared: {how} the {eligible} questions every panel model solves 8/8 (seed {args.seed})\n"
+        f"guidability_shared: {len(subsets.guidability)} of the {subsets.unsolved} questions every panel model "
+        f"solves at most 1/8 have a correct trajectory of a guide set ({', '.join(panel.guides) or 'none'})",
+        markup=False,
+        soft_wrap=True,
+    )
+    _print_release(verify_release(out), f"wrote {out} with the panel's shared subsets")
 
 
 def _cmd_release_verify(args: argparse.Namespace) -> None:
@@ -65,6 +116,37 @@ def _cmd_release_verify(args: argparse.Namespace) -> None:
     start = time.monotonic()
     release = verify_release(Path(args.release))
     _print_release(release, f"verified {release.path} in {time.monotonic() - start:.2f}s: every file matches")
+
+
+def _cmd_release_publish(args: argparse.Namespace) -> None:
+    from huggingface_hub.utils import disable_progress_bars
+
+    from suite.release import publish_release, token_from_env
+
+    disable_progress_bars()  # a release is a few files: bars would only bury the ref and sha256
+    token = token_from_env(args.token_env)
+    published = publish_release(Path(args.release), args.repo, token=token, endpoint=args.endpoint)
+    done = "already held this release; nothing uploaded" if published.already else "uploaded in one commit"
+    lines = [
+        f"{published.endpoint}/datasets/{published.ref.repo}: {done}, then pulled back and verified",
+        f"commit: {published.ref.commit}",
+        f"ref: {published.ref}",
+        f"sha256: {published.manifest_sha256}  (of {published.ref.folder}/manifest.json)",
+        f"pull: suite release pull {published.ref} --sha256 {published.manifest_sha256} --out release",
+    ]
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
+def _cmd_release_pull(args: argparse.Namespace) -> None:
+    from huggingface_hub.utils import disable_progress_bars
+
+    from suite.release import pull_release
+
+    disable_progress_bars()
+    start = time.monotonic()
+    release = pull_release(args.ref, args.sha256, Path(args.out), endpoint=args.endpoint)
+    elapsed = time.monotonic() - start
+    _print_release(release, f"pulled {args.ref} into {args.out} in {elapsed:.2f}s: the sha256 and every file match")
 
 
 def _print_release(release: object, headline: str) -> None:
@@ -77,7 +159,13 @@ def _print_release(release: object, headline: str) -> None:
     table.add_column("source")
     for b in release.manifest["benchmarks"]:
         p = b["provenance"]
-        where = f"{p['dataset']}@{p['revision'][:12]}" if p["kind"] == "hf" else f"{p['file']} ({p['sha256'][:12]})"
+        if p["kind"] == "hf":
+            where = f"{p['dataset']}@{p['revision'][:12]}"
+        elif p["kind"] == "pinned":
+            count = len(p["files"])
+            where = f"github.com/{p['repository']}@{p['commit'][:12]} ({count} file{'s' * (count > 1)})"
+        else:
+            where = f"{p['file']} ({p['sha256'][:12]})"
         table.add_row(b["name"], str(b["count"]), where)
     table.add_row("total", str(len(release.questions)), "", style="bold")
     console.print(table)
@@ -162,8 +250,21 @@ def _eval(args: argparse.Namespace) -> None:
         judge_model=args.judge_model,
     )
     bar, progress = _progress_bar()
+
+    def show_plan(release: Any, plan: Any) -> None:
+        from suite._summary import plan_table
+
+        console.print(plan_table(args.model, release, plan, args.out))
+
     with bar:
-        result = evaluate(config, Path(args.release), Path(args.out), progress)
+        result = evaluate(
+            config,
+            Path(args.release),
+            Path(args.out),
+            progress,
+            on_plan=show_plan,
+            require_complete=args.require_complete,
+        )
     _print_result(result, args.out)
 
 
@@ -213,12 +314,18 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from suite._demo import run_demo
 
     out = Path(args.out)
-    console.print("suite demo: tiny reasoner on CPU (trained on first use, about 3 minutes on 2 cores)")
+    console.print("suite demo: tiny reasoner on CPU (trained on first use, about 5 minutes on 2 cores)")
     bar, progress = _progress_bar()
+
+    def show_plan(release: Any, plan: Any) -> None:
+        from suite._summary import plan_table
+
+        console.print(plan_table("the tiny reasoner", release, plan, str(out / "bundle")))
+
     with bar:
         benchmarks = tuple(args.benchmarks.split(",")) if args.benchmarks else None
         source = Path(args.source) if args.source else None
-        result = run_demo(out, progress, args.questions, source, benchmarks)
+        result = run_demo(out, progress, args.questions, source, benchmarks, on_plan=show_plan)
     _print_result(result, str(out / "bundle"))
     console.print(f"leaderboard site: {out / 'site' / 'index.html'} (open it in a browser)")
 
@@ -311,6 +418,44 @@ def _cmd_container_eval(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_guides_generate(args: argparse.Namespace) -> int:
+    """Guide samples from a chat endpoint; a stop keeps every saved sample for the same command to resume."""
+    from suite.guides import ChatEndpoint, generate_guides
+
+    endpoint = ChatEndpoint(args.base_url, args.model, args.api_key_env, args.max_attempts)
+    out = Path(args.out)
+    bar, progress = _progress_bar()
+    try:
+        with bar:
+            s = generate_guides(
+                endpoint,
+                Path(args.release),
+                out,
+                args.samples,
+                args.max_tokens,
+                args.questions_from,
+                args.limit,
+                args.concurrency,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        errors.print(
+            f"stopped: every finished sample is saved in {out}; run the same command again to resume.", markup=False
+        )
+        return 130
+    share = f" ({s.correct / s.samples:.1%})" if s.samples else ""
+    cost = f"${s.cost:.4f}" if s.cost is not None else "not reported by the endpoint"
+    lines = [
+        f"questions: {s.questions}, samples: {s.samples}/{s.planned} ({s.resumed} resumed), "
+        f"correct: {s.correct}{share}, questions solved: {s.solved_questions}/{s.questions}",
+        f"tokens (new samples): prompt {s.prompt_tokens}, completion {s.completion_tokens}; retries: {s.retries}",
+        f"wall time: {s.wall_s:.1f}s, throughput: {s.throughput:.1f} completion tokens/s, cost: {cost}",
+        f"guide samples: {out} (reasoning from message.{s.reasoning_field})",
+    ]
+    console.print("\n".join(lines), markup=False, highlight=False)
+    return 0
+
+
 def _cmd_tiny_reasoner(args: argparse.Namespace) -> None:
     from suite.tiny import TrainingConfig, ensure_reasoner
 
@@ -326,10 +471,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"suite {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    release = commands.add_parser("release", help="build and verify frozen releases")
+    release = commands.add_parser("release", help="build, verify, publish and pull frozen releases")
     release_commands = release.add_subparsers(dest="release_command", required=True, metavar="SUBCOMMAND")
     build = release_commands.add_parser("build", help="build a release from the Hub or a local mirror")
-    build.add_argument("--source", required=True, help="'hf' (Hub, pinned revisions) or a mirror folder")
+    build.add_argument(
+        "--source",
+        required=True,
+        help="'pinned' (GitHub files at fixed commits, sha256-checked), 'hf' (Hub datasets) or a mirror folder",
+    )
     build.add_argument("--out", required=True, help="release folder to create")
     build.add_argument("--benchmarks", help="comma-separated names (default: the paper's five)")
     build.add_argument("--version", default=None, dest="version", help="release version (semver)")
@@ -337,16 +486,49 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--subset", action="append", metavar="NAME=FILE", help="frozen id list (one id a line)")
     build.add_argument("--guide", action="append", metavar="NAME=FILE", help="guide trajectories (JSON Lines)")
     build.set_defaults(func=_cmd_release_build)
-    add = release_commands.add_parser("add-guide", help="turn a guide model's solo run into a guide steer set")
-    add.add_argument("release", help="the release the guide model was run on")
-    add.add_argument("run", help="the guide model's result bundle (suite eval --tests solo)")
+    add = release_commands.add_parser(
+        "add-guide", help="turn a guide's solo run, endpoint generation or public traces into a guide steer set"
+    )
+    add.add_argument("release", nargs="?", help="the release the guide's trajectories answer (or --release)")
+    add.add_argument("run", nargs="?", help="the guide model's result bundle (suite eval --tests solo), or --run")
+    add.add_argument("--release", dest="release_option", metavar="RELEASE", help="the release (instead of RELEASE)")
+    add.add_argument("--run", dest="run_option", metavar="BUNDLE", help="the guide's result bundle (instead of RUN)")
+    add.add_argument("--from-traces", metavar="FILE", help="a public trace file (SOURCE.txt beside it cites it)")
+    add.add_argument("--from-generated", metavar="DIR", help="a `suite guides generate` folder")
+    add.add_argument("--model", help="guide model id (traces, generated; default: known from the source)")
+    add.add_argument("--revision", help="guide model revision (default: the generation's date, or 'unknown')")
+    add.add_argument("--per-question", type=int, metavar="K", help="keep at most K per question (default: all)")
     add.add_argument("--name", required=True, help="guide name, e.g. deepseek-r1")
     add.add_argument("--out", required=True, help="folder of the new release")
     add.add_argument("--version", default=None, dest="version", help="new release version (default: next minor)")
     add.set_defaults(func=_cmd_release_add_guide)
+    subs = release_commands.add_parser(
+        "subsets", help="compute both shared subsets from a reference panel's solo bundles (a new release version)"
+    )
+    subs.add_argument("--release", required=True, help="the release every panel model was run on")
+    subs.add_argument("--panel", nargs="*", metavar="BUNDLE", help="each reference model's solo bundle, once")
+    subs.add_argument("--out", required=True, help="folder of the new release")
+    subs.add_argument("--size", type=int, default=200, help="questions drawn for recoverability_shared (default 200)")
+    subs.add_argument("--seed", type=int, default=0, help="seed of that draw (recorded)")
+    subs.add_argument("--version", default=None, dest="version", help="new release version (default: next minor)")
+    subs.set_defaults(func=_cmd_release_subsets)
     verify = release_commands.add_parser("verify", help="check a release's hashes, schema and references")
     verify.add_argument("release", help="release folder")
     verify.set_defaults(func=_cmd_release_verify)
+    publish = release_commands.add_parser(
+        "publish", help="upload a release to a Hugging Face dataset repository and print the ref and sha256 to pin"
+    )
+    publish.add_argument("release", help="release folder (verified before upload)")
+    publish.add_argument("--repo", required=True, help="dataset repository OWNER/NAME (created if missing)")
+    publish.add_argument("--token-env", metavar="VAR", help="variable that holds a write token (default HF_TOKEN)")
+    publish.add_argument("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co)")
+    publish.set_defaults(func=_cmd_release_publish)
+    pull = release_commands.add_parser("pull", help="download a published release, check its sha256 and every file")
+    pull.add_argument("ref", help="hf://datasets/OWNER/NAME@COMMIT/releases/VERSION, file:///PATH or a folder")
+    pull.add_argument("--sha256", required=True, help="sha256 of the release's manifest.json (printed by publish)")
+    pull.add_argument("--out", required=True, help="release folder to create")
+    pull.add_argument("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co)")
+    pull.set_defaults(func=_cmd_release_pull)
 
     demo = commands.add_parser("demo", help="the whole pipeline on CPU with the tiny reasoner (no GPU, no network)")
     demo.add_argument("--out", default="demo", help="folder for the release and the bundle (default: ./demo)")
@@ -374,6 +556,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--benchmarks", help="comma-separated benchmarks of the release (default: all)")
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--out", required=True, help="bundle folder to write")
+    ev.add_argument(
+        "--require-complete",
+        action="store_true",
+        help="refuse to start when a test of Table 1 cannot run with this release (leaderboard runs use it)",
+    )
     ev.add_argument(
         "--protocol",
         default="paper",
@@ -455,6 +642,24 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", help="also write the verdict as JSON to this file")
     check.add_argument("--markdown", help="also write the verdict as a Markdown comment to this file")
     check.set_defaults(func=_cmd_submit_check)
+
+    guides = commands.add_parser("guides", help="guide trajectories from an OpenAI-compatible chat endpoint")
+    guides_commands = guides.add_subparsers(dest="guides_command", required=True, metavar="SUBCOMMAND")
+    gen = guides_commands.add_parser(
+        "generate", help="sample, grade and save a guide model's reasoning on a release's questions (resumable)"
+    )
+    gen.add_argument("model", help="API model name, e.g. deepseek-reasoner or deepseek/deepseek-r1")
+    gen.add_argument("--release", default=os.environ.get("SUITE_RELEASE", "release"), help="release folder")
+    gen.add_argument("--base-url", required=True, help="the endpoint, e.g. https://openrouter.ai/api/v1")
+    gen.add_argument("--api-key-env", help="environment variable holding the API key (default: send none)")
+    gen.add_argument("--out", required=True, help="folder for generation.json and samples.jsonl")
+    gen.add_argument("--questions-from", metavar="SUBSET", help="only the questions of this release subset")
+    gen.add_argument("--limit", type=int, help="first N questions of each benchmark")
+    gen.add_argument("--samples", type=int, default=8, help="samples per question (default 8)")
+    gen.add_argument("--max-tokens", type=int, default=32768, help="max_tokens of every request (default 32768)")
+    gen.add_argument("--concurrency", type=int, default=16, help="requests in flight at once (default 16)")
+    gen.add_argument("--max-attempts", type=int, default=6, help="attempts per request on 429/5xx (default 6)")
+    gen.set_defaults(func=_cmd_guides_generate)
 
     tiny = commands.add_parser("tiny-reasoner", help="train (or find in the cache) the tiny CPU reasoner")
     tiny.add_argument("--seed", type=int, default=0)

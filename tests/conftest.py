@@ -132,12 +132,9 @@ def arith_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_arithmetic_release(tmp_path_factory.mktemp("arith"), questions=16, shared=5)
 
 
-TINY_MAX_TOKENS = "400"
-"""Enough new tokens for the tiny reasoner's four paragraphs and its answer."""
-TINY_DISTRACTOR = ("--distractor-fraction", "0.4")
-"""The tiny reasoner writes four units: a 20% distractor would keep int(4 * 0.2) = 0 of them, so the runs on it use
-the paper's 40% ablation (one unit, positions 0-60%)."""
-HF_RUN = ("--max-tokens", TINY_MAX_TOKENS, "--individual-subset-size", "6", *TINY_DISTRACTOR)
+TINY_MAX_TOKENS = "320"
+"""Enough new tokens for the tiny reasoner's ten paragraphs and its answer (205-245 tokens)."""
+HF_RUN = ("--max-tokens", TINY_MAX_TOKENS, "--individual-subset-size", "6")
 """The knobs of the end-to-end hf run: 6 of the 16 questions are recoverability items, the rest can be distractors."""
 
 

@@ -1,12 +1,14 @@
 """The Dockerfile, checked without a Docker engine: hadolint, its shape, and its build steps run outside Docker.
 
-The release step runs for real here, from the offline mirror instead of the Hub (``RELEASE_SOURCE``);
-the install step is what this test suite's own set-up does (``pip install`` of this project) plus
-``suite --version``; the user step is only syntax-checked (it would add a user to this machine).
+The release step runs for real here: a release is published to a local stand-in for the Hugging Face Hub
+(``tests/release/hub_standin.py``) and the step's own command pulls it by ref and sha256 through
+``HF_ENDPOINT``; the install step is what this test suite's own set-up does (``pip install`` of this
+project) plus ``suite --version``; the user step is only syntax-checked (it would add a user to this machine).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -15,7 +17,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from suite import __version__
+from suite.release import build_release, publish_release
+from tests.release.hub_standin import HubStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,10 +50,11 @@ def test_the_image_is_pinned_non_root_and_runs_suite() -> None:
     base = next(a for k, a in steps if k == "FROM")
     assert re.fullmatch(r"vllm/vllm-openai:v\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?", base), base
     assert args()["SUITE_VERSION"] == __version__  # the image tag is the suite version
-    assert re.fullmatch(r"\d+\.\d+\.\d+", args()["RELEASE_VERSION"])
+    declared = [a for k, a in steps if k == "ARG"]
+    assert "SUITE_RELEASE_REF" in declared and "SUITE_RELEASE_SHA256" in declared  # required: no default release
     labels = " ".join(a for k, a in steps if k == "LABEL")
     assert 'org.opencontainers.image.version="${SUITE_VERSION}"' in labels
-    assert 'release.version="${RELEASE_VERSION}"' in labels
+    assert 'release.ref="${SUITE_RELEASE_REF}"' in labels and 'release.sha256="${SUITE_RELEASE_SHA256}"' in labels
     user = next(a for k, a in reversed(steps) if k == "USER")
     assert re.fullmatch(r"[1-9]\d*:[1-9]\d*", user)  # numeric, not root
     assert kinds.index("USER") > max(i for i, k in enumerate(kinds) if k == "RUN")
@@ -57,24 +64,37 @@ def test_the_image_is_pinned_non_root_and_runs_suite() -> None:
     assert "HF_HOME=/cache/huggingface" in env and "SUITE_RELEASE=/opt/suite/release" in env
 
 
-def test_every_run_step_works_outside_docker(tmp_path: Path, upstream: Path) -> None:
+def test_every_run_step_works_outside_docker(tmp_path: Path, upstream: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants
+
     runs = [a for k, a in instructions() if k == "RUN"]
     assert len(runs) == 3
     install, release, user = runs
     assert install == "python3 -m pip install --no-cache-dir . && suite --version"
     version = subprocess.run([sys.executable, "-m", "suite.cli", "--version"], capture_output=True, text=True)
     assert version.stdout.strip() == f"suite {__version__}"
-    values = args() | {"RELEASE_SOURCE": str(upstream)}
-    command = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], release).replace("/opt/suite", str(tmp_path))
-    bin_dir = str(Path(sys.executable).parent)
-    done = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", command],
-        capture_output=True,
-        text=True,
-        env=os.environ | {"PATH": f"{bin_dir}:{os.environ['PATH']}"},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
-    assert manifest["release_version"] == args()["RELEASE_VERSION"]
+    assert "suite release pull" in release and "release build" not in release  # pulled by hash, never rebuilt
+    built = build_release(str(upstream), tmp_path / "built")  # the paper's pool, as a maintainer publishes it
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with HubStandIn() as hub:
+        published = publish_release(built, "off-trajectory-suite/releases", token=hub.token, endpoint=hub.url)
+
+        def step(sha256: str, root: Path) -> subprocess.CompletedProcess[str]:
+            values = args() | {"SUITE_RELEASE_REF": str(published.ref), "SUITE_RELEASE_SHA256": sha256}
+            command = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], release).replace("/opt/suite", str(root))
+            bin_dir = str(Path(sys.executable).parent)
+            env = os.environ | {"PATH": f"{bin_dir}:{os.environ['PATH']}", "HF_ENDPOINT": hub.url}
+            env |= {"HF_HUB_OFFLINE": "0", "HF_HOME": str(root / "hf_home")}
+            return subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, env=env)
+
+        done = step(published.manifest_sha256, tmp_path / "image")
+        assert done.returncode == 0, done.stderr[-2000:]
+        refused = step(hashlib.sha256(b"not the release").hexdigest(), tmp_path / "refused")
+    pulled = tmp_path / "image" / "release"
+    assert hashlib.sha256((pulled / "manifest.json").read_bytes()).hexdigest() == published.manifest_sha256
+    manifest = json.loads((pulled / "manifest.json").read_text())
     assert sum(b["count"] for b in manifest["benchmarks"]) == 1507
+    assert oct((pulled / "questions.jsonl").stat().st_mode)[-3:] in ("644", "664", "666")  # chmod a+rX ran
+    assert refused.returncode == 2 and "not the pinned" in refused.stderr
+    assert not (tmp_path / "refused" / "release").exists()  # a refused pull fails the build and leaves nothing
     assert subprocess.run(["bash", "-n", "-c", user]).returncode == 0

@@ -89,3 +89,22 @@ def test_the_composite_action_runs_this_suite_versions_image() -> None:
 
     action = yaml.safe_load((GITHUB / "actions" / "eval" / "action.yml").read_text())
     assert action["inputs"]["image"]["default"] == IMAGE
+
+
+def test_the_leaderboard_and_the_image_pull_the_release_by_ref_and_sha256() -> None:
+    leaderboard = yaml.safe_load((GITHUB / "workflows" / "leaderboard.yml").read_text())
+    build = leaderboard["jobs"]["build"]["steps"]
+    scripts = "\n".join(s.get("run", "") for s in build)
+    assert "release build" not in scripts  # never rebuilt from moving sources
+    pull = next(s for s in build if "suite release pull" in s.get("run", ""))
+    assert pull["env"] == {
+        "SUITE_RELEASE_REF": "${{ vars.SUITE_RELEASE_REF }}",
+        "SUITE_RELEASE_SHA256": "${{ vars.SUITE_RELEASE_SHA256 }}",
+    }
+    assert 'suite release pull "$SUITE_RELEASE_REF" --sha256 "$SUITE_RELEASE_SHA256" --out release' in pull["run"]
+    assert build.index(pull) < next(i for i, s in enumerate(build) if "suite leaderboard build" in s.get("run", ""))
+    image = yaml.safe_load((GITHUB / "workflows" / "release.yml").read_text())
+    push = next(s for s in image["jobs"]["image"]["steps"] if s.get("uses", "").startswith("docker/build-push-action"))
+    build_args = push["with"]["build-args"].splitlines()
+    assert "SUITE_RELEASE_REF=${{ vars.SUITE_RELEASE_REF }}" in build_args
+    assert "SUITE_RELEASE_SHA256=${{ vars.SUITE_RELEASE_SHA256 }}" in build_args

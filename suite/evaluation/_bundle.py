@@ -85,6 +85,7 @@ def validate_bundle(directory: Path) -> dict[str, Any]:
 def checked_steers(samples: Iterable[Sample], path: Path) -> Iterator[Sample]:
     """``samples`` as they are, refusing a steered sample whose steer is empty or whose distractor is its own question.
 
+    A ``guide_sample`` must be the sample index of a guidability or control sample's guide trajectory.
     An empty steer would score an unsteered prompt as recoverability or guidability (PROTOCOL.md: never empty).
     """
     for line, s in enumerate(samples, 1):
@@ -97,6 +98,17 @@ def checked_steers(samples: Iterable[Sample], path: Path) -> Iterator[Sample]:
             raise SuiteError(
                 f"{path} line {line}: the recoverability sample of {s.question_id} has no distractor from "
                 "another question; the bundle cannot be used."
+            )
+        if s.guide_sample is not None and (
+            s.test not in ("guidability", "control")
+            or not isinstance(s.guide_sample, int)
+            or isinstance(s.guide_sample, bool)
+            or s.guide_sample < 0
+        ):
+            raise SuiteError(
+                f"{path} line {line}: a {s.test} sample of {s.question_id} names guide trajectory "
+                f"{s.guide_sample!r}, which only a guidability or control sample may, as a sample index; "
+                "the bundle cannot be used."
             )
         yield s
 

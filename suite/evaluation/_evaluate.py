@@ -19,6 +19,7 @@ from suite.evaluation._config import PROTOCOLS, EvalConfig
 from suite.evaluation._distractors import load_distractors
 from suite.evaluation._metrics import compute_metrics
 from suite.evaluation._model import ModelSource, resolve_model
+from suite.evaluation._plan import PlannedTest, incomplete, plan_tests, recorded_tests
 from suite.evaluation._run import Progress, RunOutcome, run_protocol, select_questions
 from suite.evaluation._samples import Sample
 from suite.evaluation._store import STORE, SampleStore, config_difference
@@ -129,18 +130,32 @@ def evaluate(
     out: Path,
     progress: Progress,
     backend_factory: BackendFactory = make_backend,
+    on_plan: Callable[[Release, list[PlannedTest]], None] | None = None,
+    require_complete: bool = False,
 ) -> dict[str, Any]:
     """Run (or resume) ``suite eval`` and return the validated ``result.json``.
 
     Every generation and grade is in ``out/store.jsonl`` the moment it exists; running
     the same command again on the same ``out`` continues where a crash left off.
     ``backend_factory`` builds the backend and tokenizer (benchmarks plug in their own).
+    ``on_plan`` sees the plan before the model is fetched or loaded; ``require_complete``
+    refuses to start when a test of Table 1 cannot run.
     """
     check_config(config)
     check_output(out, config)
     started = time.monotonic()
     release = load_release(release_dir)
     questions = select_questions(release, config)
+    plan = plan_tests(config, release, questions)
+    if on_plan is not None:
+        on_plan(release, plan)
+    missing = incomplete(plan)
+    if require_complete and missing:
+        raise SuiteError(
+            f"--require-complete: {len(missing)} test(s) of Table 1 cannot run ("
+            + "; ".join(f"{t.name}: {t.reason}" for t in missing)
+            + "); use a complete release or drop --require-complete."
+        )
     source = resolve_model(config.model, config.revision, config.trust_remote_code)
     header = {
         "config": config.to_json(),
@@ -158,6 +173,7 @@ def evaluate(
         finally:
             backend.close()
         result = _result(config, release, questions, source, backend, outcome, store, started)
+        result["tests"] = recorded_tests(plan, result["items"])
         write_bundle(out, result, store.samples())
     return validate_bundle(out)
 
@@ -204,7 +220,7 @@ def _result(
             "max_tokens": config.max_tokens,
         },
         "grading": GradingConfig(timeout_s=config.grading_timeout_s).to_json()
-        | {"steer_answer_method": STEER_ANSWER_METHOD, "judge": judge},
+        | {"steer_answer_method": STEER_ANSWER_METHOD, **outcome.steer_answers, "judge": judge},
         "timing": {
             "wall_s": round(time.monotonic() - started, 3),
             "generate_s": round(outcome.generate_seconds, 3),

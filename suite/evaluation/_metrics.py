@@ -36,7 +36,7 @@ def compute_metrics(samples: Iterable[Outcome], seed: int, shared_recoverability
             guid[group]["fraction"][cell(s.fraction)][s.question_id].append(ok)
             guid[group]["guide"][s.guide][s.question_id].append(ok)
             guid[group]["all"]["mean"][s.question_id].append(ok)
-            key = (group, s.question_id, s.guide, s.fraction)
+            key = (group, s.question_id, s.guide, s.guide_sample, s.fraction)  # each steer once
             if s.steer_contains_answer is not None and key not in seen_steers:
                 seen_steers.add(key)
                 for part in ("all", f"fraction/{cell(s.fraction)}", f"guide/{s.guide}"):

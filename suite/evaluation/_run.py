@@ -7,19 +7,19 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from suite._errors import SuiteError
 from suite.backends._base import Backend, Completion, Request, SamplingConfig
 from suite.evaluation._config import EvalConfig
 from suite.evaluation._samples import Sample, Test
-from suite.evaluation._schedule import RecoverabilityWork, Schedule, SoloWork, Work
+from suite.evaluation._schedule import GuidabilityWork, RecoverabilityWork, Schedule, SoloWork, Work
 from suite.evaluation._store import SampleKey, SampleStore
 from suite.evaluation._timeline import Timeline
-from suite.grading import Grade, GraderPool, GradingConfig, Judge, JudgeConfig, normalise, steer_states_answer
+from suite.grading import Grade, GraderPool, GradingConfig, Judge, JudgeConfig, SteerAnswers, normalise
 from suite.protocol import Distractor, derive_seed
-from suite.release import Question, Release
+from suite.release import GuideTrajectory, Question, Release
 from suite.steering import (
     Cutting,
     SteeredThinking,
@@ -45,6 +45,15 @@ def same_answer(a: str, b: str) -> bool:
     return normalise(a) == normalise(b)
 
 
+def guide_steers(steers: Sequence[GuideTrajectory]) -> dict[str, tuple[GuideTrajectory, ...]]:
+    """A guide's correct trajectories by question, each question's in a fixed order (by sample, then file order)."""
+    by_question: dict[str, list[GuideTrajectory]] = {}
+    for t in steers:
+        if t.correct:
+            by_question.setdefault(t.question_id, []).append(t)
+    return {qid: tuple(sorted(ts, key=lambda t: t.sample)) for qid, ts in by_question.items()}
+
+
 @dataclass(frozen=True)
 class Job:
     """One request and the sample fields every one of its completions shares."""
@@ -67,6 +76,8 @@ class RunOutcome:
     """Samples found in the store at the start (not generated again)."""
     thinking: dict[str, Any]
     """M's thinking format as used: name, markers, the prefill the prompts got."""
+    steer_answers: dict[str, Any] = field(default_factory=dict)
+    """How answer-in-steer was decided (``SteerAnswers.to_json``): method, steers judged, fallbacks."""
 
 
 def run_protocol(
@@ -90,6 +101,9 @@ def run_protocol(
         Judge(JudgeConfig(config.judge_url, config.judge_model)) if config.judge_url and config.judge_model else None
     )
     judging = ThreadPoolExecutor(max_workers=judge.config.concurrency if judge else 1, thread_name_prefix="judge")
+    # Answer-in-steer asks the judge in its own threads: a steer's request never queues behind re-checks.
+    steering = ThreadPoolExecutor(max_workers=judge.config.concurrency if judge else 1, thread_name_prefix="steer")
+    steer_answers = SteerAnswers(judge, steering, GradingConfig(timeout_s=config.grading_timeout_s))
     try:
         with GraderPool(config.grading_workers, GradingConfig(timeout_s=config.grading_timeout_s)) as pool:
             runner = _Runner(
@@ -103,13 +117,15 @@ def run_protocol(
                 pool,
                 judge,
                 judging,
+                steer_answers,
                 progress,
                 clock,
                 distractors,
             )
-            return runner.run()
+            return replace(runner.run(), steer_answers=steer_answers.to_json())
     finally:
         judging.shutdown(wait=False, cancel_futures=True)  # on Ctrl-C: do not wait for the judge
+        steering.shutdown(wait=False, cancel_futures=True)
 
 
 class _Runner:
@@ -127,6 +143,7 @@ class _Runner:
         pool: GraderPool,
         judge: Judge | None,
         judging: ThreadPoolExecutor,
+        steer_answers: SteerAnswers,
         progress: Progress,
         clock: Clock,
         distractors: Sequence[ForeignDistractors],
@@ -137,6 +154,7 @@ class _Runner:
         self.foreign = {d.source.name: d for d in distractors}
         self._units: dict[tuple[str, int], int] = {}
         self.pool, self.judge, self.judging, self.progress, self.clock = pool, judge, judging, progress, clock
+        self.steer_answers = steer_answers
         self.sampling = SamplingConfig(
             config.temperature, config.top_p, config.max_tokens, skip_special_tokens=not thinking_format.special_markers
         )
@@ -153,7 +171,8 @@ class _Runner:
             same_answer=same_answer,
             sources=[d.source for d in distractors],
         )
-        self.guides = {name: {t.question_id: t for t in steers if t.correct} for name, steers in release.guides.items()}
+        self.guides = {name: guide_steers(steers) for name, steers in release.guides.items()}
+        """Each guide's correct trajectories per question, in their fixed order (by sample)."""
         self.jobs: dict[str, Job] = {}
         """Jobs not fully graded yet."""
         self.grades: dict[str, list[Grade | None]] = {}
@@ -231,6 +250,7 @@ class _Runner:
             # The whole group, even if part of it is stored: hf batches a group together, so its samples
             # depend on the group; stored copies win over regenerated ones.
             self.backend.submit([j.request for j in jobs], self.sampling)
+            self.ask_about_steers(jobs)
         for j in jobs:
             for index in range(j.request.n):
                 key = (j.request.key, index)
@@ -247,29 +267,45 @@ class _Runner:
         q = self.question[work.question_id]
         if isinstance(work, RecoverabilityWork):
             return self.recoverability_jobs(work, q)
+        return self.guidability_jobs(work, q)
+
+    def guidability_jobs(self, work: GuidabilityWork, q: Question) -> list[Job]:
+        """Per (guide, fraction), the continuations cycle through the guide's trajectories of ``q`` in a fixed order.
+
+        Continuation k uses trajectory k mod n, n counting the trajectories whose cut at that fraction is not
+        empty (an empty cut is noted, never run); each trajectory is one request of its share of the continuations.
+        """
+        config = self.config
         jobs = []
         kind = work.subset or "control"
         for name, steers in sorted(self.guides.items()):
-            if q.id not in steers:
-                continue
             for f in config.guide_fractions:
-                thinking = guidability_steer(steers[q.id].thinking, f, self.cutting)
-                if not thinking.steer:
-                    self.schedule.notes.append(f"{q.id}: the {f:g} cut of guide {name} is empty; not run")
-                    continue
-                jobs.append(
-                    self.job(
-                        f"{work.test}/{kind}/{q.id}/{name}/{f:g}",
-                        q,
-                        config.guidability_continuations,
-                        work.test,
-                        thinking,
-                        subset=work.subset,
-                        fraction=f,
-                        guide=name,
-                        steer_contains_answer=steer_states_answer(thinking.steer, q.answer, q.is_multiple_answer),
+                cuts = []
+                for t in steers.get(q.id, ()):
+                    thinking = guidability_steer(t.thinking, f, self.cutting)
+                    if thinking.steer:
+                        cuts.append((t, thinking))
+                    else:
+                        self.schedule.notes.append(
+                            f"{q.id}: the {f:g} cut of guide {name} (its sample {t.sample}) is empty; not run"
+                        )
+                for k, (t, thinking) in enumerate(cuts[: config.guidability_continuations]):
+                    jobs.append(
+                        self.job(
+                            f"{work.test}/{kind}/{q.id}/{name}/{f:g}/{t.sample}",
+                            q,
+                            len(range(k, config.guidability_continuations, len(cuts))),
+                            work.test,
+                            thinking,
+                            subset=work.subset,
+                            fraction=f,
+                            guide=name,
+                            guide_sample=t.sample,
+                            steer_contains_answer=self.steer_answers.now(
+                                thinking.steer, q.answer, q.is_multiple_answer
+                            ),
+                        )
                     )
-                )
         return jobs
 
     def recoverability_jobs(self, work: RecoverabilityWork, q: Question) -> list[Job]:
@@ -360,13 +396,27 @@ class _Runner:
 
     # -- backend -> store -> grader -> schedule --------------------------------------------------
 
+    def ask_about_steers(self, jobs: Sequence[Job]) -> None:
+        """Start the judge's answer-in-steer request of each guide steer handed to the engine (none without a judge)."""
+        for j in jobs:
+            if j.template.guide is not None and j.template.steer_text and j.template.steer_contains_answer is None:
+                self.steer_answers.prefetch(j.question.problem, j.template.steer_text)
+
+    def with_steer_answer(self, job: Job) -> Sample:
+        """The job's template with answer-in-steer decided, where the judge decides it (on this main thread)."""
+        t, q = job.template, job.question
+        if t.guide is None or not t.steer_text or t.steer_contains_answer is not None:
+            return t
+        decided = self.steer_answers.decide(q.problem, t.steer_text, q.answer, q.is_multiple_answer)
+        return replace(t, steer_contains_answer=decided)
+
     def receive(self, completions: Sequence[Completion]) -> None:
         fresh = [c for c in completions if (c.key, c.index) not in self.store.offsets]
         samples = [
             (
                 c.key,
                 replace(
-                    self.jobs[c.key].template,
+                    self.with_steer_answer(self.jobs[c.key]),
                     sample=c.index,
                     completion=c.text,
                     prompt_tokens=c.prompt_tokens,

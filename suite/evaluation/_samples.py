@@ -34,6 +34,9 @@ class Sample:
     fraction: float | None = None
     """Guidability steer fraction n."""
     guide: str | None = None
+    guide_sample: int | None = None
+    """Guidability/control: which of the guide's trajectories of this question was the steer (its ``sample`` in the
+    release's guide set; continuation k of an (item, guide, fraction) uses the k mod n-th of its n trajectories)."""
     distractor_question_id: str | None = None
     """Recoverability: the question whose trajectory is the distractor (never the item's own)."""
     distractor_sample: int | None = None
@@ -84,6 +87,8 @@ class Outcome(Protocol):
     @property
     def guide(self) -> str | None: ...
     @property
+    def guide_sample(self) -> int | None: ...
+    @property
     def steer_contains_answer(self) -> bool | None: ...
     @property
     def correct(self) -> bool: ...
@@ -99,5 +104,6 @@ class OutcomeRow(NamedTuple):
     position: float | None
     fraction: float | None
     guide: str | None
+    guide_sample: int | None
     steer_contains_answer: bool | None
     correct: bool

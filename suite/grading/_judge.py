@@ -6,6 +6,10 @@ misread is still seen; it compares the final answer there with the gold answer
 without re-solving and ends with ``<judge>CORRECT</judge>`` or ``<judge>WRONG</judge>``.
 Verdicts are cached on disk by (judge model, prompt hash, problem, gold, region),
 so a resumed or repeated run asks nothing twice.
+
+For guidability's "answer in steer" the judge also lists every candidate final answer a guide
+steer states (``STEER_CANDIDATES_PROMPT``, one per line in ``<candidates>...</candidates>``);
+the suite's own grader then compares each candidate with the gold (``suite.grading._steer``).
 """
 
 from __future__ import annotations
@@ -55,6 +59,37 @@ Briefly state why, then end your reply with exactly one verdict tag:
 
 _VERDICT = re.compile(r"<judge>\s*(CORRECT|WRONG)\s*</judge>", re.IGNORECASE)
 
+STEER_CANDIDATES_PROMPT = """You are reading the first part of another solver's reasoning about a math problem; it may
+stop mid-sentence. Do not solve the problem yourself. List every candidate final answer to the
+problem that this reasoning states anywhere: every value or expression the solver proposes,
+concludes, boxes or calls the answer, even in passing, even if it later doubts or rejects it.
+Leave out intermediate results that are never offered as the answer to the question asked.
+
+Problem:
+{problem}
+
+Reasoning:
+{steer}
+
+Write each candidate as the reasoning states it (LaTeX allowed), one per line, without numbering,
+bullets or comments; an answer made of several values goes on one line, separated by commas.
+End your reply with the list inside one candidates block, for example
+<candidates>
+12
+\\frac{{1}}{{2}}
+</candidates>
+or, when the reasoning states no candidate answer,
+<candidates>
+NONE
+</candidates>"""
+
+MAX_STEER_CANDIDATES = 64
+"""A candidates block with more lines than this is unparseable (the steer falls back to the judge-free method)."""
+MAX_CANDIDATE_CHARS = 300
+"""A candidate line longer than this makes the block unparseable."""
+
+_CANDIDATES = re.compile(r"<candidates>(.*?)</candidates>", re.IGNORECASE | re.DOTALL)
+
 
 def judge_region(region: str) -> str:
     """What the judge reads of an answer region: its last ``JUDGE_REGION_CHARS`` characters, stripped."""
@@ -65,6 +100,28 @@ def parse_verdict(text: str) -> Verdict:
     """The last verdict tag in the judge's reply; anything else is UNPARSEABLE (and counts as wrong)."""
     found = _VERDICT.findall(text or "")
     return "CORRECT" if found and found[-1].upper() == "CORRECT" else "WRONG" if found else "UNPARSEABLE"
+
+
+def parse_candidates(text: str) -> list[str] | None:
+    """The candidates in the judge's last ``<candidates>`` block, one per line, repeats dropped; None if unparseable.
+
+    A candidate in bold (``**12**``) is read without the stars. ``NONE`` (alone in the block,
+    or as the whole reply) and an empty block are no candidates.
+    No block, more than ``MAX_STEER_CANDIDATES`` lines or a line longer than ``MAX_CANDIDATE_CHARS``
+    is unparseable.
+    """
+    blocks = _CANDIDATES.findall(text or "")
+    if not blocks:
+        return [] if (text or "").strip().upper() == "NONE" else None
+    lines = [_unbold(line.strip()) for line in blocks[-1].splitlines()]
+    lines = [line for line in lines if line and line.upper() != "NONE"]
+    if len(lines) > MAX_STEER_CANDIDATES or any(len(line) > MAX_CANDIDATE_CHARS for line in lines):
+        return None
+    return list(dict.fromkeys(lines))
+
+
+def _unbold(line: str) -> str:
+    return line[2:-2].strip() if len(line) > 4 and line.startswith("**") and line.endswith("**") else line
 
 
 @dataclass(frozen=True)
@@ -93,9 +150,19 @@ class JudgeConfig:
         """sha256 of the examiner prompt template."""
         return hashlib.sha256(JUDGE_PROMPT.encode()).hexdigest()
 
+    @property
+    def steer_candidates_prompt_sha256(self) -> str:
+        """sha256 of the candidate-extraction prompt template (answer in steer)."""
+        return hashlib.sha256(STEER_CANDIDATES_PROMPT.encode()).hexdigest()
+
     def to_json(self) -> dict[str, Any]:
         """What results record about the judge."""
-        return {"judge_model": self.model, "judge_url": self.url, "judge_prompt_sha256": self.prompt_sha256}
+        return {
+            "judge_model": self.model,
+            "judge_url": self.url,
+            "judge_prompt_sha256": self.prompt_sha256,
+            "steer_candidates_prompt_sha256": self.steer_candidates_prompt_sha256,
+        }
 
 
 class Judge:
@@ -117,6 +184,21 @@ class Judge:
         reply = self._ask(JUDGE_PROMPT.format(problem=problem, gold=gold, region=region))
         self._cache_put(key, reply)
         return parse_verdict(reply), reply
+
+    def steer_candidates(self, problem: str, steer: str) -> tuple[list[str] | None, str]:
+        """(candidates, raw reply): every candidate final answer ``steer`` states, None when unparseable.
+
+        The judge reads the whole steer; cached on disk like verdicts. Raises SuiteError when
+        the judge cannot be reached or refuses.
+        """
+        key = hashlib.sha256(
+            json.dumps([self.config.model, self.config.steer_candidates_prompt_sha256, problem, steer]).encode()
+        ).hexdigest()
+        reply = self._cache_get(key)
+        if reply is None:
+            reply = self._ask(STEER_CANDIDATES_PROMPT.format(problem=problem, steer=steer))
+            self._cache_put(key, reply)
+        return parse_candidates(reply), reply
 
     def recheck(self, problem: str, gold: str, grade: Grade, region: str | None = None) -> Grade:
         """The grade after the judge, which reads ``region`` (the text after the thinking).

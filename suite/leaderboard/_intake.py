@@ -29,6 +29,7 @@ SAMPLE_COLUMNS = {
     "position": "DOUBLE",
     "fraction": "DOUBLE",
     "guide": "VARCHAR",
+    "guide_sample": "INTEGER",
     "distractor_question_id": "VARCHAR",
     "distractor_sample": "INTEGER",
     "distractor_model": "VARCHAR",

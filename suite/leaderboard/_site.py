@@ -49,6 +49,8 @@ class Row:
     """column -> (value, ci_low, ci_high), proportions."""
     coverage: float | None = None
     rank_change: int | None = None
+    not_run: dict[str, str] = field(default_factory=dict)
+    """column -> why the run did not run that test (``result.json``'s ``tests``)."""
 
 
 def json_for_script(value: Any) -> str:
@@ -126,7 +128,8 @@ def environment() -> jinja2.Environment:
 def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
     """(run_id, index row, metrics) of every ranked run, by model id."""
     runs = con.execute(
-        "SELECT run_id, model_id, release_version, judged, provenance FROM ranked ORDER BY model_id, run_id"
+        "SELECT run_id, model_id, release_version, judged, provenance, result->'tests' FROM ranked "
+        "ORDER BY model_id, run_id"
     ).fetchall()
     metrics: dict[str, Found] = defaultdict(dict)
     for run_id, test, cell, value, low, high in con.execute(
@@ -134,8 +137,9 @@ def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
     ).fetchall():
         metrics[run_id][(test, cell)] = (value, low, high)
     out = []
-    for run_id, model, release, judged, provenance in runs:
+    for run_id, model, release, judged, provenance, tests in runs:
         found = metrics[run_id]
+        statuses = json.loads(tests) if tests else {}
         row = Row(
             model,
             f"models/{run_id[:16]}.html",
@@ -146,6 +150,11 @@ def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
             model_size(model),
             {column: found.get((test, cell), (None, None, None)) for column, test, cell in COLUMNS},
             found.get(("recoverability/shared", "coverage"), (None, None, None))[0],
+            not_run={
+                column: str(status.get("reason") or "not run")
+                for column, status in ((c, statuses.get("solo" if c == "benchmark" else c)) for c, _, _ in COLUMNS)
+                if isinstance(status, dict) and status.get("status") == "not run"
+            },
         )
         out.append((run_id, row, found))
     return out

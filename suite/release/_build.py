@@ -19,7 +19,7 @@ from suite._schemas import first_error, validator
 from suite.release._benchmarks import BENCHMARKS, PAPER_POOL
 from suite.release._manifest import describe_files, write_manifest
 from suite.release._records import FORMAT, FORMAT_VERSION, SHARED_SUBSETS, GuideTrajectory, Question, Subset
-from suite.release._sources import SourceRows, read_hub, read_mirror
+from suite.release._sources import SourceRows, read_hub, read_mirror, read_pinned
 
 RELEASE_VERSION = "1.0.0"
 """Version of the release this suite builds by default (the paper's math pool)."""
@@ -37,7 +37,7 @@ def build_release(
     subsets: Mapping[str, Path] | None = None,
     guides: Mapping[str, Path] | None = None,
 ) -> Path:
-    """Read ``benchmarks`` from ``source`` ("hf" or a mirror folder) and write a release to ``out``.
+    """Read ``benchmarks`` from ``source`` ("hf", "pinned" or a mirror folder) and write a release to ``out``.
 
     Nothing is left at ``out`` unless the whole release was written and verifies.
     """
@@ -54,10 +54,14 @@ def build_release(
         raise SuiteError(f"{out} already exists; choose another --out or pass --force to replace it.")
     if source == "hf":
         read = [read_hub(name) for name in benchmarks]
+    elif source == "pinned":
+        read = [read_pinned(name) for name in benchmarks]
     else:
         directory = Path(source)
         if not directory.is_dir():
-            raise SuiteError(f"source folder {directory} does not exist; pass --source hf or a mirror folder.")
+            raise SuiteError(
+                f"source folder {directory} does not exist; pass --source hf or a mirror folder, or --source pinned."
+            )
         read = [read_mirror(directory, name) for name in benchmarks]
     questions = collect_questions(read)
     known_ids = {q.id for q in questions}

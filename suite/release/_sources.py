@@ -1,8 +1,14 @@
-"""Reading benchmark rows: from a local mirror folder or from pinned Hugging Face snapshots."""
+"""Reading benchmark rows: from a local mirror folder, pinned GitHub files or pinned Hugging Face snapshots."""
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +16,10 @@ from typing import Any
 from suite._errors import SuiteError
 from suite._files import iter_jsonl, sha256_file
 from suite.release._benchmarks import BENCHMARKS, Benchmark, Fields, from_mirror
+from suite.release._upstream import GITHUB_RAW, PINNED_SOURCES, PinnedFile, PinnedSource, rows_jsonl
+
+PINNED_SOURCES_URL_ENV = "SUITE_PINNED_SOURCES_URL"
+"""Replaces raw.githubusercontent.com for ``--source pinned``: a mirror of it, or the tests' loopback server."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,72 @@ def read_mirror(directory: Path, name: str) -> SourceRows:
         rows.append((f"{path.name}:{number}", from_mirror(benchmark, row) | {"_source": row.get("source")}))
     provenance = {"kind": "local", "file": path.name, "sha256": sha256_file(path)}
     return SourceRows(name, rows, provenance)
+
+
+def read_pinned(name: str, base_url: str | None = None, pins: Mapping[str, PinnedSource] | None = None) -> SourceRows:
+    """Rows of benchmark ``name`` from its pinned GitHub files, each refused unless its sha256 is the pinned one.
+
+    ``base_url`` (default ``$SUITE_PINNED_SOURCES_URL``, else raw.githubusercontent.com) serves
+    ``/<repository>/<commit>/<path>``; the sha256 checks make any server as good as GitHub.
+    """
+    table = PINNED_SOURCES if pins is None else pins
+    if name not in table:
+        raise SuiteError(
+            f"benchmark {name!r} has no pinned source; known: {', '.join(table)} "
+            "(custom benchmarks are built from a local folder with --source DIR)."
+        )
+    source = table[name]
+    base = base_url or os.environ.get(PINNED_SOURCES_URL_ENV) or GITHUB_RAW
+    if not base.startswith(("https://", "http://")):
+        raise SuiteError(f"{PINNED_SOURCES_URL_ENV}={base!r} is not an http(s) URL; unset it to use GitHub.")
+    data = {f.path: _download_pinned(source.url(f, base), f) for f in source.files}
+    rows = source.normalise(source, data)
+    digest = hashlib.sha256(rows_jsonl(rows)).hexdigest()
+    if digest != source.rows_sha256:
+        raise SuiteError(
+            f"the {name} rows normalised from {source.repository}@{source.commit[:12]} have sha256 {digest}, "
+            f"not {source.rows_sha256}; the normalisation in suite/release/_upstream.py changed: fix it."
+        )
+    benchmark = BENCHMARKS.get(name)
+    converted = [
+        (f"{row['source']}#{i}", from_mirror(benchmark, row) | {"_source": row["source"]}) for i, row in enumerate(rows)
+    ]
+    provenance = {
+        "kind": "pinned",
+        "repository": source.repository,
+        "commit": source.commit,
+        "files": [{"path": f.path, "sha256": f.sha256, "url": source.url(f)} for f in source.files],
+        "rows_sha256": source.rows_sha256,
+    }
+    return SourceRows(name, converted, provenance)
+
+
+def _download_pinned(url: str, file: PinnedFile, attempts: int = 4, timeout_s: float = 60.0) -> bytes:
+    """The bytes at ``url``, refused unless they are exactly the pinned file (size, then sha256)."""
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=timeout_s) as response:
+                data = bytes(response.read(file.size + 1))
+            break
+        except urllib.error.HTTPError as e:
+            if e.code < 500 and e.code != 429:
+                raise SuiteError(
+                    f"{url} answered HTTP {e.code}; the pinned file is not there (check {PINNED_SOURCES_URL_ENV})."
+                ) from None
+            reason = f"HTTP {e.code}"
+        except (urllib.error.URLError, OSError) as e:
+            reason = type(e).__name__
+        if attempt == attempts - 1:
+            raise SuiteError(f"cannot download {url} ({reason}) after {attempts} attempts; check the network.")
+        time.sleep(2**attempt)
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) != file.size or digest != file.sha256:
+        shown = f"{len(data)}+ bytes" if len(data) > file.size else f"{len(data)} bytes"
+        raise SuiteError(
+            f"{url} has sha256 {digest} ({shown}), but the pinned sha256 is {file.sha256} ({file.size} bytes); "
+            "refusing it: the server does not serve the pinned file."
+        )
+    return data
 
 
 def read_hub(name: str, revision: str | None = None) -> SourceRows:

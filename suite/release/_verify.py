@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ from suite._errors import SuiteError
 from suite._files import iter_jsonl, read_json, sha256_file
 from suite._schemas import first_error, validator
 from suite.release._manifest import MANIFEST, MANIFEST_CHECKSUM
-from suite.release._records import FORMAT, FORMAT_VERSION, GuideTrajectory, Question, Subset
+from suite.release._panel import check_panel
+from suite.release._records import FORMAT, FORMAT_VERSION, GuideSet, GuideTrajectory, Question, Subset
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Release:
     questions: tuple[Question, ...]
     subsets: dict[str, Subset]
     guides: dict[str, tuple[GuideTrajectory, ...]]
+    guide_sets: dict[str, GuideSet] = field(default_factory=dict)
+    """Each guide set's manifest entry (model, source, sampling, counts), by name."""
 
     @property
     def version(self) -> str:
@@ -44,8 +48,10 @@ def verify_release(path: Path) -> Release:
     questions = _load_questions(path, manifest)
     ids = {q.id for q in questions}
     subsets = {name: _load_subset(path, manifest, name, ids) for name in manifest["subsets"]}
-    guides = {g["name"]: _load_guide(path, manifest, g, ids) for g in manifest["guides"]}
-    return Release(path, manifest, digest, tuple(questions), subsets, guides)
+    guide_sets = {g["name"]: GuideSet.from_json(g) for g in manifest["guides"]}
+    guides = {name: _load_guide(path, manifest, g, ids) for name, g in guide_sets.items()}
+    check_panel(path, manifest, subsets, set(guide_sets))
+    return Release(path, manifest, digest, tuple(questions), subsets, guides, guide_sets)
 
 
 def _read_manifest(root: Path) -> tuple[dict[str, Any], str]:
@@ -142,16 +148,31 @@ def _load_subset(root: Path, manifest: dict[str, Any], name: str, ids: set[str])
     return Subset(name, value["description"], tuple(value["ids"]))
 
 
-def _load_guide(
-    root: Path, manifest: dict[str, Any], entry: dict[str, Any], ids: set[str]
-) -> tuple[GuideTrajectory, ...]:
-    rel = entry["file"]
+def _load_guide(root: Path, manifest: dict[str, Any], entry: GuideSet, ids: set[str]) -> tuple[GuideTrajectory, ...]:
+    rel = entry.file
     if rel not in manifest["files"]:
         raise SuiteError(f"the manifest of {root} names guide file {rel} but does not list it; rebuild the release.")
     trajectories = tuple(GuideTrajectory(**row) for row in _rows(root, rel, manifest["files"], "guideTrajectory"))
     for t in trajectories:
         if t.question_id not in ids:
             raise SuiteError(f"{root / rel} has a steer for {t.question_id!r}, not a question of the release.")
-        if (t.guide_model, t.guide_revision) != (entry["model"], entry["revision"]):
-            raise SuiteError(f"{root / rel} mixes guide models; its manifest entry says {entry['model']}.")
+        if (t.guide_model, t.guide_revision) != (entry.model, entry.revision):
+            raise SuiteError(f"{root / rel} mixes guide models; its manifest entry says {entry.model}.")
+    per_question = Counter(t.question_id for t in trajectories)
+    samples = Counter((t.question_id, t.sample) for t in trajectories)
+    repeated = next((key for key, n in samples.items() if n > 1), None)
+    if repeated is not None:
+        raise SuiteError(f"{root / rel} holds sample {repeated[1]} of {repeated[0]!r} twice; rebuild the guide set.")
+    counts = {
+        "trajectories": len(trajectories),
+        "questions": len(per_question),
+        "per_question": max(per_question.values(), default=0),
+    }
+    for what, actual in counts.items():
+        declared = getattr(entry, what)
+        if declared is not None and declared != actual:
+            raise SuiteError(
+                f"the manifest of {root} says guide {entry.name} has {declared} as {what}, its file gives {actual}; "
+                "rebuild the guide set."
+            )
     return trajectories

@@ -17,11 +17,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from suite.tiny._arithmetic import arithmetic_problems
+from suite.tiny._arithmetic import PHRASES, arithmetic_problems
 from suite.tiny._model import build_random_model
 from suite.tiny._tokenizer import build_tokenizer
 
-_FORMAT = 1  # bump when the problem generator or training changes meaning
+_FORMAT = 4  # bump when the problem generator or training changes meaning
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class TrainingConfig:
     layers: int = 4
     vocab_size: int = 1024
     threads: int = 2
+    digit_weight: float = 3.0
+    """Loss weight of digit tokens against 1 for the rest: the arithmetic is what decides the answer."""
 
     def key(self) -> str:
         """Short content hash of this config and the data format."""
@@ -93,6 +95,7 @@ def train_reasoner(out_dir: Path, config: TrainingConfig, log: bool = False) -> 
         [p.problem for p in problems[:4000]] + [p.response for p in problems[:4000]],
         template="qwen3",
         vocab_size=config.vocab_size,
+        phrases=PHRASES,
     )
     model = build_random_model(tokenizer, hidden_size=config.hidden_size, layers=config.layers, seed=config.seed)
     prompts = [
@@ -105,6 +108,8 @@ def train_reasoner(out_dir: Path, config: TrainingConfig, log: bool = False) -> 
     response_ids = tokenizer([p.response for p in problems], add_special_tokens=False)["input_ids"]
     examples = [(p, [*r, tokenizer.eos_token_id]) for p, r in zip(prompt_ids, response_ids, strict=True)]
 
+    digits = torch.zeros(len(tokenizer), dtype=torch.bool)
+    digits[[tokenizer.convert_tokens_to_ids(d) for d in "0123456789"]] = True
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
@@ -121,7 +126,15 @@ def train_reasoner(out_dir: Path, config: TrainingConfig, log: bool = False) -> 
             ids[row, : len(p) + len(r)] = torch.tensor(p + r)
             labels[row, len(p) : len(p) + len(r)] = torch.tensor(r)
             mask[row, : len(p) + len(r)] = 1
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+        targets = labels[:, 1:]
+        token_loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100, reduction="none"
+        )
+        weights = torch.where(digits[targets.clamp(min=0)], config.digit_weight, 1.0).reshape(-1) * (
+            targets.reshape(-1) != -100
+        )
+        loss = (token_loss * weights).sum() / weights.sum()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()

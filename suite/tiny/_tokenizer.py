@@ -17,17 +17,20 @@ THINK_TOKENS = ("<think>", "</think>")
 """Atomic but ordinary tokens: they survive ``skip_special_tokens`` as in Qwen3."""
 
 
-def build_tokenizer(corpus: Iterable[str], template: str = "qwen3", vocab_size: int = 512) -> PreTrainedTokenizerFast:
+def build_tokenizer(
+    corpus: Iterable[str], template: str = "qwen3", vocab_size: int = 512, phrases: Sequence[str] = ()
+) -> PreTrainedTokenizerFast:
     """Train a BPE tokenizer on ``corpus`` and wrap it with a chat template.
 
     Digits are split one per token so arithmetic is learnable by a tiny model.
     Byte-level pre-tokenization makes decode(encode(text)) == text for any text.
+    Each of ``phrases`` (and the phrase after a space) becomes one ordinary token.
     """
     from transformers import PreTrainedTokenizerFast
 
     if template not in CHAT_TEMPLATES:
         raise ValueError(f"unknown template family {template!r}; expected one of {sorted(CHAT_TEMPLATES)}")
-    tok = _train_bpe(corpus, SPECIAL_TOKENS, THINK_TOKENS, vocab_size)
+    tok = _train_bpe(corpus, SPECIAL_TOKENS, (*THINK_TOKENS, *phrases, *(f" {p}" for p in phrases)), vocab_size)
     eos = "<|im_end|>"
     return PreTrainedTokenizerFast(
         tokenizer_object=tok,

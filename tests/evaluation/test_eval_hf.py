@@ -32,8 +32,8 @@ def test_bundle_validates_and_every_cell_comes_from_real_generations(bundle: Pat
     metrics = result["metrics"]
     assert metrics["solo"]["macro"]["n"] == 16 and metrics["solo"]["macro"]["generations"] == 128
     assert result["config"]["protocol"] == "paper" and result["thinking"]["format"] == "think"
-    assert result["config"]["distractor_percentiles"] == [80.0, 90.0] and result["config"]["distractor_fraction"] == 0.4
-    assert result["config"]["positions"] == [0.0, 0.2, 0.4, 0.6]  # the 40% ablation runs 0-60%
+    assert result["config"]["distractor_percentiles"] == [80.0, 90.0] and result["config"]["distractor_fraction"] == 0.2
+    assert result["config"]["positions"] == [0.0, 0.2, 0.4, 0.6, 0.8]  # the paper's default, on ten-unit trajectories
     for subset in ("individual", "shared"):
         cells = metrics["recoverability"][subset]["per_position"]
         assert set(cells) <= {"0", "0.2", "0.4", "0.6", "0.8"}
@@ -133,7 +133,8 @@ def test_validate_catches_tampering(bundle: Path, tmp_path: Path) -> None:
     copy = Path(shutil.copytree(bundle, tmp_path / "copy3"))
     _flip_first_solo_grade(copy)
     check = run_suite("validate", str(copy))
-    assert check.returncode == 2 and "metrics.solo" in check.stderr and "do not follow from its samples" in check.stderr
+    # one solo grade moves Pass@1 and the question's solve-rate bucket: whichever metric is checked first names it
+    assert check.returncode == 2 and ": metrics." in check.stderr and "do not follow from its samples" in check.stderr
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import TINY_DISTRACTOR, TINY_MAX_TOKENS
+from tests.conftest import TINY_MAX_TOKENS
 from tests.test_cli import run_eval, run_suite
 
 
@@ -27,7 +27,6 @@ def test_eval_through_an_openai_compatible_server(
         "8",
         "--individual-subset-size",
         "3",
-        *TINY_DISTRACTOR,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert run_suite("validate", str(out)).returncode == 0

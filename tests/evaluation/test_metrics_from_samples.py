@@ -46,3 +46,23 @@ def test_metrics_cells_from_plain_samples() -> None:
     assert g["answer_in_steer"]["value"] == 1.0 and g["answer_in_steer"]["generations"] == 1
     assert m["guidability"]["control"]["mean"]["value"] == 1.0
     assert compute_metrics([], 0, 0) == {}
+
+
+def test_answer_in_steer_counts_each_guide_trajectory_once() -> None:
+    # Two trajectories of one guide at one fraction are two steers: one states the answer, one does not.
+    def guided(k: int, guide_sample: int, contains: bool) -> Sample:
+        return sample(
+            "guidability",
+            "a1",
+            k % 2 == 0,
+            subset="individual",
+            fraction=0.4,
+            guide="g",
+            guide_sample=guide_sample,
+            steer_contains_answer=contains,
+        )
+
+    samples = [sample("solo", "a1", False), *(guided(k, k % 2, k % 2 == 0) for k in range(8))]
+    g = compute_metrics(samples, seed=0, shared_recoverability_size=0)["guidability"]["individual"]
+    assert g["answer_in_steer"]["value"] == 0.5 and g["answer_in_steer"]["generations"] == 2
+    assert g["answer_in_steer_per_guide"]["g"]["value"] == 0.5

@@ -6,9 +6,10 @@ Retry behaviour is tested against a scripted OpenAI-compatible server on loopbac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,15 @@ import pytest
 
 from suite._errors import SuiteError
 from suite.grading import Grade
-from suite.grading._judge import JUDGE_PROMPT, JUDGE_REGION_CHARS, Judge, JudgeConfig, judge_region, parse_verdict
+from suite.grading._judge import (
+    JUDGE_PROMPT,
+    JUDGE_REGION_CHARS,
+    STEER_CANDIDATES_PROMPT,
+    Judge,
+    JudgeConfig,
+    judge_region,
+    parse_verdict,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,12 +46,14 @@ def test_parse_verdict(reply: str, verdict: str) -> None:
 
 
 class Script:
-    """Replies the fake server gives, in order; records what it was asked."""
+    """Replies the fake server gives, in order (then ``respond(prompt)`` if set); records what it was asked."""
 
     def __init__(self, replies: list[tuple[int, str]]) -> None:
         self.replies = replies
+        self.respond: Callable[[str], tuple[int, str]] | None = None
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.lock = threading.Lock()
 
 
 @pytest.fixture
@@ -52,9 +63,14 @@ def server() -> Iterator[tuple[str, Script]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers["Content-Length"])
-            script.requests.append(json.loads(self.rfile.read(length)))
-            script.headers.append(dict(self.headers))
-            status, text = script.replies.pop(0) if script.replies else (200, "<judge>WRONG</judge>")
+            request = json.loads(self.rfile.read(length))
+            with script.lock:  # the server answers concurrent requests in threads
+                script.requests.append(request)
+                script.headers.append(dict(self.headers))
+                scripted = script.replies.pop(0) if script.replies else None
+            if scripted is None and script.respond is not None:
+                scripted = script.respond(request["messages"][0]["content"])
+            status, text = scripted or (200, "<judge>WRONG</judge>")
             body = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]}).encode()
             self.send_response(status)
             if status == 429:
@@ -164,3 +180,6 @@ def test_recheck_all_keeps_order_and_config_is_recorded(server: tuple[str, Scrip
     assert all(g.judge_verdict == "WRONG" for g in grades)
     recorded = judge.config.to_json()
     assert recorded["judge_model"] == "m" and len(recorded["judge_prompt_sha256"]) == 64
+    # Both prompts are recorded by hash: the examiner's and the answer-in-steer candidate extraction's.
+    assert recorded["steer_candidates_prompt_sha256"] == hashlib.sha256(STEER_CANDIDATES_PROMPT.encode()).hexdigest()
+    assert recorded["steer_candidates_prompt_sha256"] != recorded["judge_prompt_sha256"]

@@ -37,6 +37,8 @@ class FakeRun:
     """Thinking text of every completion (a payload goes here)."""
     words: int = 40
     """Words of thinking per completion."""
+    tests: tuple[tuple[str, str | None], ...] = ()
+    """``result.json``'s ``tests``: (test, None when it ran, else why it did not)."""
 
 
 def samples_of(run: FakeRun) -> list[Sample]:
@@ -70,8 +72,9 @@ def samples_of(run: FakeRun) -> list[Sample]:
         solved[qid] = sum(oks)
         out.extend(sample("solo", qid, k, ok) for k, ok in enumerate(oks))
     shared = list(solved)[:20]
+    skipped = {name for name, reason in run.tests if reason}
     for subset, ids in (("individual", [q for q, k in solved.items() if k][:200]), ("shared", shared)):
-        for qid in ids:
+        for qid in ids if f"recoverability_{subset}" not in skipped else ():
             if subset == "shared" and not solved[qid]:
                 continue  # not covered
             for m in (0.0, 0.2, 0.4, 0.6, 0.8):
@@ -96,7 +99,7 @@ def samples_of(run: FakeRun) -> list[Sample]:
         ("control", None, [q for q, k in solved.items() if k == 8][:50]),
     )
     for test, kind, ids in groups:
-        for qid in ids:
+        for qid in ids if ("control" if test == "control" else f"guidability_{kind}") not in skipped else ():
             for guide in guides:
                 for f in (0.2, 0.4, 0.6, 0.8):
                     contains = rng.random() < f / 3
@@ -151,4 +154,15 @@ def write_fake_bundle(out: Path, run: FakeRun) -> Path:
         "notes": [],
         "metrics": compute_metrics(samples, run.seed, 20),
     }
+    if run.tests:
+        result["tests"] = {
+            name: {
+                "status": "not run" if reason else "run",
+                "reason": reason,
+                "planned_questions": 0 if reason else run.questions,
+                "planned_generations": 0 if reason else 8 * run.questions,
+                "exact": True,
+            }
+            for name, reason in run.tests
+        }
     return write_bundle(out, result, samples)

@@ -258,3 +258,17 @@ def test_maintainer_runs_are_marked_verified(tmp_path: Path, release: Release) -
         rows = dict(con.execute("SELECT model_id, provenance FROM ranked").fetchall())
     assert rows == {"org/self-run": "self-reported", "org/maintainer-run": "verified"}
     assert "verified" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_a_test_the_run_could_not_run_shows_not_run_and_why(tmp_path: Path, release: Release) -> None:
+    reason = "release 1.0.0 has no guide steers (add a guide set with suite release add-guide)"
+    tests = (("solo", None), ("recoverability_individual", None), ("guidability_shared", reason), ("control", reason))
+    fake(tmp_path / "bundles", "org/c-3B", release, skill=0.6, tests=tests)
+    site = tmp_path / "site"
+    verdicts = build_database([str(tmp_path / "bundles" / "*" / "*")], tmp_path / "lb.duckdb", [release], site)
+    assert [v.status for v in verdicts] == ["accepted"]
+    page = (site / "index.html").read_text()
+    row = page[page.index("org/c-3B") :].split("</tr>")[0]
+    cells = row.split("<td")[2:8]  # size, then Table 1's six columns
+    assert [("not run" in c) for c in cells] == [False, False, False, True, False, True]
+    assert f'<span class="not-run" title="{reason}">not run</span>' in cells[3]
