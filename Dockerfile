@@ -1,13 +1,14 @@
 # The suite's GPU image: the official vLLM image (CUDA, torch and vLLM that match), the suite, and the
 # published release pulled by its ref and checked against its sha256 at build time, so
-# `docker run --gpus all IMAGE eval MODEL` needs no dataset download. README "The GPU image" says how to
-# build, run and publish it; README "Publishing a release" where the ref and the sha256 come from.
+# `docker run --gpus all IMAGE eval MODEL` needs no dataset download. README "Three ways to get a model on the
+# leaderboard" (item 1) says how to build, run and publish it; "Publishing a release" where the pin comes from.
 #
 #   docker build -t ghcr.io/off-trajectory-suite/suite:0.1.0 \
 #       --build-arg SUITE_RELEASE_REF=hf://datasets/OWNER/NAME@COMMIT/releases/1.0.0 \
 #       --build-arg SUITE_RELEASE_SHA256=SHA256_OF_ITS_MANIFEST_JSON .
 #   docker run --gpus all --ipc=host -v ~/.cache/huggingface:/cache/huggingface -v "$PWD/runs:/outputs" \
-#       ghcr.io/off-trajectory-suite/suite:0.1.0 eval deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B --out /outputs/r1-1.5b
+#       ghcr.io/off-trajectory-suite/suite:0.1.0 eval deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B \
+#       --backend vllm --require-complete --out /outputs/r1-1.5b
 #
 # tests/test_image.py lints this file with hadolint and runs its release step outside Docker (against a
 # local stand-in for the Hub), so a broken step fails CI before anyone builds the image.

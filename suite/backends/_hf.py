@@ -1,4 +1,11 @@
-"""transformers ``generate`` backend: batched with left padding, for CPUs and small GPUs."""
+"""transformers ``generate`` backend: batched with left padding, for CPUs and small GPUs.
+
+Sampling is the protocol's and nothing else: ``generate`` gets a :class:`GenerationConfig`
+holding every value that shapes a token's choice, and the model's own defaults (its
+``generation_config.json``: ``repetition_penalty``, ``top_k``, ``temperature``...) are
+dropped when the backend takes the model, since ``generate`` fills every field left
+unset from them.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +41,8 @@ class HFBackend(Blocking):
         eos = _as_list(model.generation_config.eos_token_id) + _as_list(tokenizer.eos_token_id)
         self._eos = sorted(set(eos))
         self._pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self._eos[0]
+        # generate() fills every unset field from the model's defaults: leave it none to fill from.
+        self.model.generation_config = neutral_generation_config(self._eos, self._pad)
         self._queue: deque[tuple[tuple[Request, ...], SamplingConfig]] = deque()
 
     def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
@@ -69,18 +78,11 @@ class HFBackend(Blocking):
         limits = [max_new_tokens(sampling, self.context_length, len(r.prompt_ids)) for r, _ in rows]
         first, index = rows[0]
         torch.manual_seed(first.seed + index)
-        sampled = sampling.temperature > 0
         with torch.no_grad():
             output = self.model.generate(
                 input_ids=ids.to(self.device),
                 attention_mask=mask.to(self.device),
-                do_sample=sampled,
-                temperature=sampling.temperature if sampled else None,
-                top_p=sampling.top_p if sampled else None,
-                top_k=0 if sampled else None,
-                max_new_tokens=max(limits),
-                eos_token_id=self._eos,
-                pad_token_id=self._pad,
+                generation_config=protocol_generation_config(sampling, max(limits), self._eos, self._pad),
             )
         completions = []
         for i, (request, sample) in enumerate(rows):
@@ -105,6 +107,45 @@ class HFBackend(Blocking):
 
     def close(self) -> None:
         """Nothing to release beyond the model object."""
+
+
+def neutral_generation_config(eos: list[int], pad: int) -> Any:
+    """A model default with nothing but M's end and padding tokens (replaces the model's ``generation_config``)."""
+    from transformers import GenerationConfig
+
+    return GenerationConfig(eos_token_id=eos, pad_token_id=pad)
+
+
+def protocol_generation_config(sampling: SamplingConfig, max_new: int, eos: list[int], pad: int) -> Any:
+    """The protocol's sampling as a ``GenerationConfig``, every value that shapes a token's choice set.
+
+    temperature and top-p as given, top-k off, no repetition penalty, no other filter;
+    temperature 0 is greedy decoding.
+    """
+    from transformers import GenerationConfig
+
+    sampled = sampling.temperature > 0
+    return GenerationConfig(
+        do_sample=sampled,
+        temperature=sampling.temperature if sampled else 1.0,
+        top_p=sampling.top_p if sampled else 1.0,
+        top_k=0 if sampled else 50,  # 0: off; greedy ignores it (50 is transformers' neutral default)
+        typical_p=1.0,
+        epsilon_cutoff=0.0,
+        eta_cutoff=0.0,
+        repetition_penalty=1.0,
+        encoder_repetition_penalty=1.0,
+        no_repeat_ngram_size=0,
+        length_penalty=1.0,
+        min_length=0,
+        num_beams=1,
+        num_return_sequences=1,
+        renormalize_logits=False,
+        remove_invalid_values=False,
+        max_new_tokens=max_new,
+        eos_token_id=eos,
+        pad_token_id=pad,
+    )
 
 
 def _as_list(value: Any) -> list[int]:

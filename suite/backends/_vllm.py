@@ -3,6 +3,11 @@
 Requests go into vLLM's engine (``LLM.llm_engine``) the moment they are ready and
 ``collect`` runs one engine step, the loop ``LLM.generate`` runs internally, so
 the engine's queue is refilled continuously instead of drained once per phase.
+
+Sampling is the protocol's and nothing else: every request carries a ``SamplingParams``
+with each value that shapes a token's choice set, and the engine runs with
+``generation_config="vllm"``, so the model's ``generation_config.json`` gives no
+default sampling values (vLLM still reads its end-of-sequence tokens from it).
 """
 
 from __future__ import annotations
@@ -25,6 +30,43 @@ def engine_value(text: str) -> Any:
         return text
 
 
+def sampling_params(request: Request, sampling: SamplingConfig, context_length: int) -> Any:
+    """The ``SamplingParams`` of one request: the protocol's values, each one set (none left to a default).
+
+    temperature and top-p as given, top-k off, no penalty, no min-p, no stop strings
+    (M's end-of-sequence tokens still stop), n samples from the request's seed.
+    """
+    from vllm import SamplingParams
+    from vllm.sampling_params import RequestOutputKind
+
+    return SamplingParams(
+        n=request.n,
+        seed=request.seed,
+        temperature=sampling.temperature,
+        top_p=sampling.top_p,
+        top_k=0,
+        min_p=0.0,
+        repetition_penalty=1.0,
+        presence_penalty=0.0,
+        frequency_penalty=0.0,
+        stop=[],
+        stop_token_ids=[],
+        ignore_eos=False,
+        min_tokens=0,
+        max_tokens=max_new_tokens(sampling, context_length, len(request.prompt_ids)),
+        output_kind=RequestOutputKind.FINAL_ONLY,
+        skip_special_tokens=sampling.skip_special_tokens,
+    )
+
+
+DATA_PARALLEL_REFUSED = (
+    "vLLM 0.32 runs no data-parallel replicas inside one offline engine (it refuses LLM(data_parallel_size>1), "
+    "and its multi-process offline mode refuses dense models), so the suite has no --data-parallel-size: start one "
+    "`vllm serve` per GPU (or group of GPUs) and pass each with --backend openai --base-url (README: Scaling out)."
+)
+"""Why ``data_parallel_size`` is refused (also said by ``suite eval --data-parallel-size``)."""
+
+
 class VLLMBackend(Blocking):
     """Every ready request is added to the engine at once; the n samples of a request share one prefill."""
 
@@ -40,9 +82,10 @@ class VLLMBackend(Blocking):
         trust_remote_code: bool = False,
         tensor_parallel_size: int = 1,
         pipeline_parallel_size: int = 1,
-        data_parallel_size: int = 1,
         engine_args: Mapping[str, str] | None = None,
     ) -> None:
+        if any(k.replace("-", "_") == "data_parallel_size" for k in engine_args or {}):
+            raise SuiteError(DATA_PARALLEL_REFUSED)
         try:
             from vllm import LLM
             from vllm.platforms import current_platform
@@ -52,9 +95,9 @@ class VLLMBackend(Blocking):
                 "or use --backend hf."
             ) from None
         if not current_platform.is_cpu():
-            import torch
+            from suite.backends._selection import gpu_visible
 
-            if not torch.cuda.is_available():
+            if not gpu_visible():  # NVML's count: CUDA stays uninitialised, so vLLM can still fork its workers
                 raise SuiteError("--backend vllm found no GPU; run on a GPU machine or use --backend hf.")
         kwargs: dict[str, Any] = {
             "model": str(model),
@@ -64,13 +107,12 @@ class VLLMBackend(Blocking):
             "pipeline_parallel_size": pipeline_parallel_size,
             "enable_prefix_caching": True,
             "seed": seed,
+            "generation_config": "vllm",  # vLLM's neutral defaults, not the model's generation_config.json
         }
         if current_platform.is_cpu():
             # vLLM's CPU runner fails on seeded requests whose prefill is chunked
             # ("CPU Generator does not use offset"); whole prefills avoid that path.
             kwargs["enable_chunked_prefill"] = False
-        if data_parallel_size > 1:
-            kwargs["data_parallel_size"] = data_parallel_size
         kwargs.update({k.replace("-", "_"): engine_value(v) for k, v in (engine_args or {}).items()})
         self.llm = LLM(**kwargs)
         self.context_length = int(self.llm.llm_engine.model_config.max_model_len)
@@ -84,21 +126,10 @@ class VLLMBackend(Blocking):
 
     def submit(self, requests: Sequence[Request], sampling: SamplingConfig) -> None:
         """Add each request to the engine's queue (its own id, ``n`` and seed)."""
-        from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
-        from vllm.sampling_params import RequestOutputKind
 
         for request in requests:
-            params = SamplingParams(
-                n=request.n,
-                seed=request.seed,
-                temperature=sampling.temperature,
-                top_p=sampling.top_p,
-                top_k=0,
-                max_tokens=max_new_tokens(sampling, self.context_length, len(request.prompt_ids)),
-                output_kind=RequestOutputKind.FINAL_ONLY,
-                skip_special_tokens=sampling.skip_special_tokens,
-            )
+            params = sampling_params(request, sampling, self.context_length)
             request_id = str(next(self._ids))
             self._open[request_id] = request
             self.llm.llm_engine.add_request(request_id, TokensPrompt(prompt_token_ids=list(request.prompt_ids)), params)

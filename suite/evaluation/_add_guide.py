@@ -36,6 +36,7 @@ from suite.release._records import (
     TracesSource,
 )
 from suite.release._traces import (
+    MATH500,
     THINK_START,
     Matched,
     TraceFile,
@@ -104,11 +105,13 @@ def add_guide(
     per_question: int | None = None,
     version: str | None = None,
     workers: int = 2,
+    benchmark: str = MATH500,
 ) -> tuple[Path, Harvest]:
     """Write a copy of the release with ``steers/guides/<name>.jsonl`` added under a new version.
 
     Exactly one of ``run`` (a result bundle), ``traces`` (a public trace file) or ``generated`` (a chat-endpoint
-    generation folder) gives the trajectories. Nothing is written unless the whole new release verifies.
+    generation folder) gives the trajectories; a trace file's ids name questions of ``benchmark``. Nothing is
+    written unless the whole new release verifies.
     """
     release = load_release(release_dir)
     routes = [r for r in (run, traces, generated) if r is not None]
@@ -130,7 +133,7 @@ def add_guide(
     if run is not None:
         harvest = from_bundle(release, run)
     elif traces is not None:
-        harvest = from_traces(release, traces, model, revision, workers)
+        harvest = from_traces(release, traces, model, revision, workers, benchmark)
     else:
         assert generated is not None
         harvest = from_generated(release, generated, model, revision, workers)
@@ -188,11 +191,11 @@ def write_guide_set(
 def from_bundle(release: Release, bundle: Path) -> Harvest:
     """Every correct, complete solo trajectory of a guide's bundle run on ``release`` (graded by that run)."""
     result = validate_bundle(bundle)
-    if result["release"]["manifest_sha256"] != release.manifest_sha256:
+    if not release.has_questions_of(result["release"]["manifest_sha256"]):
         raise SuiteError(
             f"{bundle} was run on release {result['release']['version']} "
             f"({result['release']['manifest_sha256'][:12]}), "
-            f"not on {release.path}; add guides to the release the guide model was run on."
+            f"not on {release.path} nor a release it derives from; add guides to the release the guide ran on."
         )
     fmt = format_named(str((result.get("thinking") or {}).get("format", "think")))
     known = {q.id for q in release.questions}
@@ -241,11 +244,11 @@ def from_generated(release: Release, directory: Path, model: str | None, revisio
     if not (directory / GENERATION).is_file():
         raise SuiteError(f"{directory} has no {GENERATION}; pass the folder `suite guides generate --out` wrote.")
     generation = parse_generation(read_json(directory / GENERATION), str(directory / GENERATION))
-    if generation.release_manifest_sha256 != release.manifest_sha256:
+    if not release.has_questions_of(generation.release_manifest_sha256):
         raise SuiteError(
             f"{directory} was generated on release {generation.release_version} "
-            f"({generation.release_manifest_sha256[:12]}), not on {release.path} ({release.manifest_sha256[:12]}); "
-            "add it to the release it was generated on."
+            f"({generation.release_manifest_sha256[:12]}), not on {release.path} ({release.manifest_sha256[:12]}) "
+            "nor a release it derives from; add it to the release it was generated on."
         )
     samples_path = directory / SAMPLES
     if not samples_path.is_file():
@@ -308,7 +311,9 @@ def from_generated(release: Release, directory: Path, model: str | None, revisio
 # -- route 3: public trace files ------------------------------------------------------------------------
 
 
-def from_traces(release: Release, file: Path, model: str | None, revision: str | None, workers: int) -> Harvest:
+def from_traces(
+    release: Release, file: Path, model: str | None, revision: str | None, workers: int, benchmark: str = MATH500
+) -> Harvest:
     """Every trace of a public file, matched to release questions and graded again; correct, closed ones kept."""
     traces = parse_traces(_read_limited_json(file), str(file))
     provenance = parse_source(read_text(file.parent / SOURCE_FILE), str(file.parent / SOURCE_FILE))
@@ -323,7 +328,7 @@ def from_traces(release: Release, file: Path, model: str | None, revision: str |
         companion, ids = _companion(file, traces)
         traces = with_ids(traces, ids)
         ids_file, ids_sha256 = provenance.path_of(companion.name) or companion.name, sha256_file(companion)
-    matches = match_traces(traces, {q.id: q for q in release.questions})
+    matches = match_traces(traces, {q.id: q for q in release.questions}, benchmark)
     _refuse_unmatched(file, release, matches)
     guide_model = model or provenance.model(path)
     if guide_model is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from suite._errors import SuiteError
-from suite._files import read_json, sha256_file
+from suite._files import read_text, sha256_file
 from suite._schemas import first_error, validator
 from suite.evaluation._metrics import compute_metrics
 from suite.evaluation._samples import Outcome, Sample
@@ -22,6 +24,12 @@ RESULT_FORMAT_VERSION = 1
 MAX_RESULT_BYTES = 16 * 2**20
 MAX_SAMPLES_BYTES = 4 * 2**30
 """Larger files are refused before anything parses them (a submission cannot exhaust the checker)."""
+MAX_UNPACKED_BYTES = 32 * 2**30
+"""Decompressed bytes of ``samples.jsonl.gz`` read at most (a small gzip can hold a huge file)."""
+MAX_LINE_BYTES = 8 * 2**20
+"""Bytes of one line of ``samples.jsonl.gz`` at most (32K tokens of text are well under 1 MiB)."""
+MAX_INTEGER = 2**53
+"""Integers beyond this (in absolute value) are refused: no field of a bundle needs one."""
 
 
 def write_bundle(out: Path, result: dict[str, Any], samples: Iterable[Sample]) -> Path:
@@ -57,17 +65,133 @@ def write_bundle(out: Path, result: dict[str, Any], samples: Iterable[Sample]) -
     return out
 
 
-def iter_samples(path: Path) -> Iterator[Sample]:
-    """Every sample of a bundle, read as a stream."""
+def strict_json(text: str | bytes, where: str) -> Any:
+    """Parse strict JSON; errors name ``where``.
+
+    Refused, though Python's parser lets them through: NaN, Infinity, numbers out of range (``1e999``),
+    duplicate keys, lone surrogates and nesting too deep to walk.
+
+    ``suite validate`` and the leaderboard build read every bundle file through this one function.
+    """
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
+        value = json.loads(
+            text,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+            object_pairs_hook=_unique_keys,
+        )
+        _no_lone_surrogates(value)
+    except RecursionError:
+        raise SuiteError(f"{where} is nested too deeply to be JSON a bundle holds; regenerate it.") from None
+    except ValueError as e:  # JSONDecodeError is a ValueError
+        why = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
+        raise SuiteError(f"{where} is not strict JSON ({why}); regenerate it with the suite.") from None
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 20 or abs(int(text)) > MAX_INTEGER:
+        raise ValueError(f"the integer {text[:40]} is out of range")
+    return int(text)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {twice[:40]!r} appears twice in one object")
+    return found
+
+
+def _no_lone_surrogates(value: Any) -> None:
+    """Refuse a string (value or key) that is not Unicode text: a surrogate escape with no partner."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a string holds a lone surrogate, which is not Unicode text") from None
+        elif isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def iter_samples(path: Path) -> Iterator[Sample]:
+    """Every sample of a bundle, read as a stream through ``strict_json``, within the size limits."""
+    try:
+        with gzip.open(path, "rb") as f:
+            unpacked = 0
+            for number, line in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""), 1):
+                unpacked += len(line)
+                if len(line) > MAX_LINE_BYTES:
+                    raise SuiteError(
+                        f"{path} line {number} is over {MAX_LINE_BYTES:,} bytes, the limit for one sample; "
+                        "it was not read."
+                    )
+                if unpacked > MAX_UNPACKED_BYTES:
+                    raise SuiteError(
+                        f"{path} unpacks to over {MAX_UNPACKED_BYTES:,} bytes, the limit for a samples file; "
+                        "it was not read further."
+                    )
                 if line.strip():
-                    yield Sample.from_json(json.loads(line))
-    except (OSError, EOFError, ValueError, TypeError) as e:
+                    row = strict_json(line.decode("utf-8"), f"{path} line {number}")
+                    problem = sample_problem(row)
+                    if problem:
+                        raise SuiteError(f"{path} line {number}: {problem}; the bundle cannot be used.")
+                    yield Sample.from_json(row)
+    except (OSError, EOFError, UnicodeDecodeError, ValueError, TypeError, KeyError) as e:
         raise SuiteError(
             f"{path} is not a readable samples file ({type(e).__name__}); re-run or re-download it."
         ) from None
+
+
+_TEXT = ("question_id", "benchmark", "prompt_sha256", "completion", "finish_reason")
+_COUNTS = ("sample", "seed", "prompt_tokens", "completion_tokens")
+_OPTIONAL_TEXT = ("subset", "guide", "distractor_question_id", "distractor_model", "steer_own", "steer_transition")
+_OPTIONAL_COUNTS = ("guide_sample", "distractor_sample", "own_sample")
+TESTS = ("solo", "recoverability", "guidability", "control")
+
+
+def sample_problem(row: Any) -> str | None:
+    """What is wrong with the shape of one parsed line of ``samples.jsonl.gz``, or None (types only)."""
+    if not isinstance(row, dict):
+        return "the line is not a JSON object (one sample)"
+    if row.get("test") not in TESTS:
+        return f"test {str(row.get('test'))[:40]!r} is not one of {', '.join(TESTS)}"
+    grade = row.get("grade")
+    if not isinstance(grade, dict) or not isinstance(grade.get("correct"), bool):
+        return "the sample has no true/false grade"
+    wrong = (
+        [k for k in _TEXT if not isinstance(row.get(k), str)]
+        + [k for k in _COUNTS if isinstance(row.get(k), bool) or not isinstance(row.get(k), int)]
+        + [k for k in (*_OPTIONAL_TEXT, "steer_text") if row.get(k) is not None and not isinstance(row[k], str)]
+        + [
+            k
+            for k in _OPTIONAL_COUNTS
+            if row.get(k) is not None and (isinstance(row[k], bool) or not isinstance(row[k], int))
+        ]
+        + [k for k in ("steer_contains_answer",) if row.get(k) is not None and not isinstance(row[k], bool)]
+    )
+    if wrong:
+        return f"{wrong[0]} is missing or of the wrong type"
+    return None
 
 
 def read_samples(path: Path) -> list[Sample]:
@@ -78,8 +202,67 @@ def read_samples(path: Path) -> list[Sample]:
 def validate_bundle(directory: Path) -> dict[str, Any]:
     """Schema, hash, every steer real, and a recomputation of every metric from the samples; returns ``result.json``."""
     result, samples_path = checked_result(directory)
-    check_metrics(result, samples_path, checked_steers(iter_samples(samples_path), samples_path))
+    check_samples(result, samples_path)
     return result
+
+
+def check_samples(result: dict[str, Any], samples_path: Path) -> None:
+    """Every sample strictly read and checked, every metric recomputed, every steer's own part really the run's own.
+
+    ``suite validate`` and the leaderboard build both check samples with this function.
+    """
+    parts = OwnParts()
+    check_metrics(result, samples_path, parts.claimed(checked_steers(iter_samples(samples_path), samples_path)))
+    parts.check(iter_samples(samples_path), samples_path)
+
+
+class OwnParts:
+    """What steered samples say they took from the run's own solo samples, checked against those samples.
+
+    A recoverability sample's ``steer_own`` is a prefix of its own solo sample's completion, and, when
+    the distractor is the model's own (no ``distractor_model``), its ``steer_text`` is a prefix of that
+    solo sample's completion. Only a length and a sha256 are kept per claim, so memory stays small.
+    """
+
+    def __init__(self) -> None:
+        self.claims: dict[tuple[str, int], list[tuple[int, str, str]]] = {}
+        """(question id, solo sample) -> (prefix length, prefix sha256, what claims it)."""
+
+    def claimed(self, samples: Iterable[Sample]) -> Iterator[Sample]:
+        """``samples`` as they are, remembering each claim."""
+        for line, s in enumerate(samples, 1):
+            if s.test == "recoverability":
+                if s.own_sample is not None and s.steer_own:
+                    self._claim(s.question_id, s.own_sample, s.steer_own, f"line {line}'s own part")
+                if s.distractor_model is None and s.distractor_sample is not None and s.distractor_question_id:
+                    self._claim(
+                        s.distractor_question_id, s.distractor_sample, s.steer_text or "", f"line {line}'s steer"
+                    )
+            yield s
+
+    def _claim(self, question_id: str, sample: int, prefix: str, what: str) -> None:
+        digest = hashlib.sha256(prefix.encode("utf-8")).hexdigest()
+        self.claims.setdefault((question_id, sample), []).append((len(prefix), digest, what))
+
+    def check(self, samples: Iterable[Sample], path: Path) -> None:
+        """Refuse a claim whose solo sample is missing or does not start with the claimed text."""
+        if not self.claims:
+            return
+        left = dict(self.claims)
+        for s in samples:
+            found = left.pop((s.question_id, s.sample), None) if s.test == "solo" else None
+            for length, digest, what in found or ():
+                if hashlib.sha256(s.completion[:length].encode("utf-8")).hexdigest() != digest:
+                    raise SuiteError(
+                        f"{path}: {what} is not a prefix of solo sample {s.sample} of {s.question_id[:80]}, "
+                        "the run's own generation it names; the bundle cannot be used."
+                    )
+        if left:
+            (question_id, sample), claims = next(iter(left.items()))
+            raise SuiteError(
+                f"{path}: {claims[0][2]} names solo sample {sample} of {question_id[:80]}, which the bundle "
+                "does not hold; the bundle cannot be used."
+            )
 
 
 def checked_steers(samples: Iterable[Sample], path: Path) -> Iterator[Sample]:
@@ -89,6 +272,15 @@ def checked_steers(samples: Iterable[Sample], path: Path) -> Iterator[Sample]:
     An empty steer would score an unsteered prompt as recoverability or guidability (PROTOCOL.md: never empty).
     """
     for line, s in enumerate(samples, 1):
+        for name in ("position", "fraction"):
+            value = getattr(s, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
+            ):
+                raise SuiteError(
+                    f"{path} line {line}: a {s.test} sample of {str(s.question_id)[:80]} has {name} {str(value)[:40]}, "
+                    "not a number from 0 to 1; the bundle cannot be used."
+                )
         if s.test != "solo" and not s.steer_text:
             raise SuiteError(
                 f"{path} line {line}: a {s.test} sample of {s.question_id} has an empty steer; "
@@ -118,8 +310,9 @@ def checked_result(directory: Path) -> tuple[dict[str, Any], Path]:
     result_path = directory / RESULT
     if not result_path.is_file():
         raise SuiteError(f"{directory} is not a result bundle: it has no {RESULT}.")
+    _no_links(directory)
     _within(result_path, MAX_RESULT_BYTES)
-    result = read_json(result_path)
+    result = strict_json(read_text(result_path), str(result_path))
     version = result.get("format_version") if isinstance(result, dict) else None
     if isinstance(version, int) and version > RESULT_FORMAT_VERSION:
         raise SuiteError(f"{result_path} has result format {version}, newer than this suite reads; upgrade the suite.")
@@ -153,6 +346,17 @@ def check_metrics(result: dict[str, Any], samples_path: Path, outcomes: Iterable
     if mismatch:
         raise SuiteError(
             f"{samples_path.parent / RESULT}: {mismatch}; the bundle's numbers do not follow from its samples."
+        )
+
+
+def _no_links(directory: Path) -> None:
+    """Refuse a bundle that is, or holds, a symbolic link (a link could read files from anywhere)."""
+    links = [p.name for p in directory.iterdir() if p.is_symlink()] + (
+        [directory.name] if directory.is_symlink() else []
+    )
+    if links:
+        raise SuiteError(
+            f"{directory} holds a symbolic link ({links[0][:80]}); copy the real files into the bundle folder."
         )
 
 

@@ -30,8 +30,13 @@ class EvalConfig:
     model: str
     """Hugging Face id or local directory."""
     revision: str | None = None
-    backend: str = "hf"
-    base_url: str | None = None
+    backend: str = "auto"
+    """hf, vllm or openai; ``auto`` (vllm where vLLM and a GPU are present, else hf) is resolved at start-up.
+
+    Recorded resolved: a run and its resume that pick the same engine have the same configuration.
+    """
+    base_url: tuple[str, ...] = ()
+    """The openai backend's servers (``--base-url``, repeated or a comma list); an item's requests stay on one."""
     tests: tuple[str, ...] = TESTS
     samples: int = 8
     """Solo samples per question."""
@@ -67,7 +72,6 @@ class EvalConfig:
     trust_remote_code: bool = False
     engine_args: dict[str, str] = field(default_factory=dict)
     tensor_parallel_size: int = 1
-    data_parallel_size: int = 1
     pipeline_parallel_size: int = 1
     judge_url: str | None = None
     judge_model: str | None = None
@@ -84,6 +88,7 @@ class EvalConfig:
         value["guide_fractions"] = list(self.guide_fractions)
         value["distractor_percentiles"] = list(self.distractor_percentiles) if self.distractor_percentiles else None
         value["distractors_from"] = list(self.distractors_from)
+        value["base_url"] = list(self.base_url)
         return value
 
 

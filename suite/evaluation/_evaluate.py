@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from suite import __version__
 from suite._errors import SuiteError
 from suite.backends._base import Backend
+from suite.backends._selection import resolve_backend
 from suite.evaluation._bundle import RESULT_FORMAT, RESULT_FORMAT_VERSION, validate_bundle, write_bundle
 from suite.evaluation._config import PROTOCOLS, EvalConfig
 from suite.evaluation._distractors import load_distractors
@@ -36,8 +40,28 @@ def check_config(config: EvalConfig) -> None:
         raise SuiteError(f"--guide-fractions {config.guide_fractions} must be distinct fractions within (0, 1].")
     if not 0 < config.distractor_fraction <= 1:
         raise SuiteError(f"--distractor-fraction {config.distractor_fraction} must be within (0, 1].")
-    if config.samples < 1:
-        raise SuiteError("--samples must be at least 1.")
+    whole = {
+        "--samples": config.samples,
+        "--max-tokens": config.max_tokens,
+        "--limit": 1 if config.limit is None else config.limit,
+        "--recoverability-continuations": config.recoverability_continuations,
+        "--individual-subset-size": config.individual_subset_size,
+        "--tensor-parallel-size": config.tensor_parallel_size,
+        "--pipeline-parallel-size": config.pipeline_parallel_size,
+        "--grading-workers": config.grading_workers,
+        "--batch-size": config.hf_batch_size,
+    }
+    for flag, value in whole.items():
+        if value < 1:
+            raise SuiteError(f"{flag} {value} must be a whole number of at least 1.")
+    if config.seed < 0:
+        raise SuiteError(f"--seed {config.seed} must be a whole number of at least 0.")
+    if not (math.isfinite(config.temperature) and config.temperature >= 0):
+        raise SuiteError(f"--temperature {config.temperature} must be at least 0 (0 is greedy).")
+    if not 0 < config.top_p <= 1:
+        raise SuiteError(f"--top-p {config.top_p} must be within (0, 1].")
+    if not (math.isfinite(config.grading_timeout_s) and config.grading_timeout_s > 0):
+        raise SuiteError(f"--grading-timeout-s {config.grading_timeout_s} must be a number of seconds above 0.")
     unknown = [t for t in config.tests if t not in ("solo", "recoverability", "guidability")]
     if unknown or "solo" not in config.tests:
         raise SuiteError(
@@ -52,8 +76,9 @@ def check_config(config: EvalConfig) -> None:
 
 
 def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]:
-    """The backend and M's tokenizer."""
-    if config.backend == "vllm":
+    """The backend and M's tokenizer (``auto`` resolved here when the caller did not)."""
+    name = resolve_backend(config.backend)
+    if name == "vllm":
         from transformers import AutoTokenizer
 
         from suite.backends._vllm import VLLMBackend
@@ -64,11 +89,10 @@ def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]
             config.trust_remote_code,
             config.tensor_parallel_size,
             config.pipeline_parallel_size,
-            config.data_parallel_size,
             config.engine_args,
         )
         return backend, AutoTokenizer.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
-    if config.backend == "openai":
+    if name == "openai":
         from transformers import AutoConfig, AutoTokenizer
 
         from suite.backends._openai import OpenAIBackend
@@ -79,8 +103,6 @@ def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]
         model_config = AutoConfig.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
         context = int(getattr(model_config, "max_position_embeddings", 32768))
         return OpenAIBackend(config.base_url, config.model, tokenizer, context), tokenizer
-    if config.backend != "hf":
-        raise SuiteError(f"--backend {config.backend} is unknown; use hf, vllm or openai.")
     try:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -103,10 +125,11 @@ def check_output(out: Path, config: EvalConfig) -> None:
 
     A folder with a sample store is checked when the store is opened (knob by knob, too).
     """
+    if out.is_file():
+        raise SuiteError(f"--out {out} is a file; pass a folder for the result bundle.")
+    _check_writable(out)
     if not out.exists():
         return
-    if not out.is_dir():
-        raise SuiteError(f"--out {out} is a file; pass a folder for the result bundle.")
     if not any(out.iterdir()) or (out / STORE).exists():
         return
     previous = out / "result.json"
@@ -119,6 +142,27 @@ def check_output(out: Path, config: EvalConfig) -> None:
     differing = config_difference({"config": recorded}, {"config": config.to_json()})
     if differing:
         raise SuiteError(f"--out {out} holds a run with {differing}; use another --out or the same configuration.")
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse an ``out`` that cannot be created or written, before any work.
+
+    A real folder is made and removed: permission bits alone mislead as root and in /proc.
+    """
+    try:
+        existing = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    except OSError as e:
+        raise SuiteError(f"--out {out} cannot be reached ({e.strerror}); pass a folder you can write to.") from None
+    if not existing.is_dir():
+        raise SuiteError(f"--out {out} cannot be created: {existing} is a file; pass a folder path.")
+    try:
+        probe = tempfile.mkdtemp(prefix=".suite-write-check-", dir=existing)
+    except OSError as e:
+        raise SuiteError(
+            f"--out {out} cannot be written: making a folder in {existing} fails ({e.strerror}); "
+            "pass a folder you can write to."
+        ) from None
+    os.rmdir(probe)
 
 
 BackendFactory = Callable[[EvalConfig, ModelSource], tuple[Backend, Any]]
@@ -141,6 +185,7 @@ def evaluate(
     ``on_plan`` sees the plan before the model is fetched or loaded; ``require_complete``
     refuses to start when a test of Table 1 cannot run.
     """
+    config = replace(config, backend=resolve_backend(config.backend))  # once: recorded and resumed as resolved
     check_config(config)
     check_output(out, config)
     started = time.monotonic()

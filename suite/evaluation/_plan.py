@@ -65,7 +65,7 @@ def plan_tests(config: EvalConfig, release: Release, questions: Sequence[Questio
     narrowed = bool(config.limit or config.benchmarks)
     where = "the questions chosen by --limit/--benchmarks" if narrowed else f"release {release.version}"
     positions = len(config.positions) * config.recoverability_continuations
-    per_steer = len(config.guide_fractions) * config.samples
+    per_steer = len(config.guide_fractions) * config.guidability_continuations
     plan = [PlannedTest("solo", True, None, len(questions), len(questions) * config.samples, True)]
 
     if "recoverability" not in config.tests:

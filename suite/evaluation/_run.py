@@ -239,7 +239,7 @@ class _Runner:
 
     def start(self, work: Work) -> None:
         """Turn ready work into jobs; generate what the store lacks, as one group; re-grade what it has."""
-        jobs = self.jobs_for(work)
+        jobs = [j for j in self.jobs_for(work) if self.fits(j)]
         if not jobs:
             return
         for j in jobs:
@@ -259,6 +259,22 @@ class _Runner:
                 elif key in self.store.offsets:
                     stored = self.store.sample(*key)
                     self.grade(key, stored.completion, stored.finish_reason, j.question)
+
+    def fits(self, job: Job) -> bool:
+        """Whether M's context leaves room to continue the prompt; a steered prompt that does not fit is noted, not run.
+
+        (A solo prompt always runs: the schedule waits for every solo outcome, and questions are short.)
+        """
+        tokens, context = len(job.request.prompt_ids), self.backend.context_length
+        if job.template.test == "solo" or tokens + 1 < context:
+            return True
+        self.schedule.notes.append(
+            f"{job.request.key}: the steered prompt has {tokens} tokens and M's context is {context}; not run"
+        )
+        self.schedule.counts["steered_prompts_over_context"] = (
+            self.schedule.counts.get("steered_prompts_over_context", 0) + 1
+        )
+        return False
 
     def jobs_for(self, work: Work) -> list[Job]:
         config = self.config

@@ -1,8 +1,9 @@
 """``suite release subsets``: both shared subsets of a new release version, from a reference panel's solo runs.
 
-Each panel bundle is validated, must cite the release's manifest sha256 and hold a complete protocol solo pass
-(every question x 8 samples, the protocol's sampling); the rule itself is ``suite.protocol._panel``. The panel is
-recorded in the new release's manifest. Releases are immutable: the result is a new folder with a new version.
+Each panel bundle is validated, must cite the release's manifest sha256 (or that of a release it derives from,
+which has the same questions) and hold a complete protocol solo pass (every question x 8 samples, the protocol's
+sampling); the rule itself is ``suite.protocol._panel``. The panel is recorded in the new release's manifest.
+Releases are immutable: the result is a new folder with a new version.
 """
 
 from __future__ import annotations
@@ -96,11 +97,11 @@ def read_panel_run(release: Release, bundle: Path) -> PanelRun:
     """A validated bundle of ``release`` holding a complete protocol solo pass, and its solve counts."""
     result = validate_bundle(bundle)
     cited = result["release"]
-    if cited["manifest_sha256"] != release.manifest_sha256:
+    if not release.has_questions_of(cited["manifest_sha256"]):
         raise SuiteError(
             f"panel bundle {bundle} was run on release {cited['version']} ({cited['manifest_sha256'][:12]}), not on "
-            f"{release.path} (release {release.version}, {release.manifest_sha256[:12]}); "
-            "run every panel model on the release the subsets are for."
+            f"{release.path} (release {release.version}, {release.manifest_sha256[:12]}) nor a release it derives "
+            "from; run every panel model on the release the subsets are for."
         )
     benchmarks = {b["name"] for b in release.manifest["benchmarks"]}
     why = incomplete_solo(result["config"], result["sampling"], benchmarks)
@@ -130,6 +131,7 @@ def read_panel_run(release: Release, bundle: Path) -> PanelRun:
         revision=result["model"]["revision"],
         result_sha256=sha256_file(bundle / RESULT),
         samples_sha256=result["samples"]["sha256"],
+        release_manifest_sha256=cited["manifest_sha256"],
         solo_samples=len(solo),
         max_tokens=result["sampling"]["max_tokens"],
         solved_every_sample=sum(1 for q in ids if counts[q] == PANEL_SAMPLES),

@@ -19,6 +19,7 @@ import dataclasses
 import itertools
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 from collections import deque
@@ -49,6 +50,9 @@ class _Task:
 
 def _worker_main(conn: Connection, config: GradingConfig) -> None:
     """Worker loop: grade tasks until told to stop; start-up is paid once, before 'ready'."""
+    # Ctrl-C in a terminal reaches the whole process group: the parent stops the run and prints how to
+    # resume; a worker only dies with the pool, never with a KeyboardInterrupt traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Warm up before taking work: the first comparison pays for imports and lazy parser set-up
     # (about half a second), which must not count against the first real answer's deadline.
     math_verify_grade("1", NeedsMathVerify(("1",), "", "warm-up"), False, config)
@@ -189,7 +193,16 @@ class GraderPool:
     def _start_worker(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, args=(child, self.config), daemon=True)
-        process.start()
+        main = threading.current_thread() is threading.main_thread()  # only the main thread may set handlers
+        handler = signal.getsignal(signal.SIGINT) if main else None
+        if handler is None:
+            process.start()  # a replacement, from the dispatcher: quiet once _worker_main runs
+        else:  # started with SIGINT ignored (kept across exec), so a Ctrl-C while it imports is quiet too
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                process.start()
+            finally:
+                signal.signal(signal.SIGINT, handler)
         child.close()
         return _Worker(process, parent)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import glob
 import multiprocessing
 import os
@@ -13,9 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from suite.leaderboard._database import build_lock, connect, ingest, run_ids
-from suite.leaderboard._intake import examine, quoted, start_examiner, stop_examiner
-from suite.leaderboard._pages import model_page, start_pages, stop_pages
+from suite.leaderboard._database import build_lock, connect, ingest, known_runs, mark_verified
+from suite.leaderboard._intake import borrowed, examine, quoted, start_examiner, stop_examiner
+from suite.leaderboard._pages import guarded_model_page, start_pages, stop_pages
 from suite.leaderboard._site import ranked_runs, write_index
 from suite.release import Release
 
@@ -31,16 +32,21 @@ class Verdict:
     model: str = ""
 
 
+BUNDLE_DEPTH = 2
+"""A folder of bundles is searched this many levels down (``results/verified/<owner--name>/<commit12>/``)."""
+
+
 def bundle_folders(patterns: Sequence[str]) -> list[Path]:
-    """Folders holding a ``result.json``, from paths and globs (a folder of bundles is searched one level down)."""
+    """Folders holding a ``result.json``, from paths and globs (a folder of bundles is searched two levels down)."""
     found: list[Path] = []
     for pattern in patterns:
         matches = [Path(m) for m in sorted(glob.glob(pattern)) if Path(m).is_dir()] or [Path(pattern)]
         for match in matches:
             if (match / "result.json").is_file() or not match.is_dir():
                 found.append(match)  # a bundle, or a path that is not one (rejected with its reason)
-            else:
-                found.extend(sorted(p.parent for p in match.glob("*/result.json")))
+                continue
+            for depth in range(1, BUNDLE_DEPTH + 1):
+                found.extend(sorted(p.parent for p in match.glob("/".join(["*"] * depth + ["result.json"]))))
     return list(dict.fromkeys(found))
 
 
@@ -57,46 +63,108 @@ def build_database(
 
     One verdict per bundle; a rejected bundle never stops the build. ``jobs`` worker processes
     (default: one per available core) examine bundles and write model pages. Bundles found through
-    ``verified`` (maintainer runs) are marked "verified", the others "self-reported".
+    ``verified`` (maintainer runs) are marked "verified" and examined first, the others "self-reported".
+    The site is written into a temporary folder next to ``site`` and then swapped in whole.
     """
     jobs = jobs or len(os.sched_getaffinity(0))
     trusted = bundle_folders(verified) if verified else []
-    bundles = list(dict.fromkeys([*bundle_folders(patterns), *trusted]))
+    bundles = list(dict.fromkeys([*trusted, *bundle_folders(patterns)]))
     known_releases = [(r.version, r.manifest_sha256) for r in releases]
     with build_lock(db, wait_s):
         verdicts = _ingest(bundles, set(trusted), db, known_releases, jobs)
-        with connect(db, read_only=True) as con:
-            exports = site / "data"
-            exports.mkdir(parents=True, exist_ok=True)
-            for name, query in EXPORTS.items():
-                con.execute(f"COPY ({query}) TO '{quoted(exports / name)}'")
-            runs = ranked_runs(con)
-        pages = site / "models"
-        if pages.exists():
-            shutil.rmtree(pages)
-        pages.mkdir(parents=True)
-        list(_in_workers(model_page, [(pages, *run) for run in runs], jobs, start_pages, (db,), stop_pages))
-    write_index(site, runs)
+        site.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{site.name}-", dir=site.parent))
+        try:
+            _write_site(fresh, db, jobs)
+            _swap_in(fresh, site)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
     return verdicts
+
+
+def _write_site(site: Path, db: Path, jobs: int) -> None:
+    """Exports, model pages and the index into the (new, empty) folder ``site``."""
+    with connect(db, read_only=True) as con:
+        exports = site / "data"
+        exports.mkdir(parents=True)
+        for name, query in EXPORTS.items():
+            con.execute(f"COPY ({query}) TO '{quoted(exports / name)}'")
+        write_csv(con, RANKED_TABLE, exports / "results.csv")
+        runs = ranked_runs(con)
+    pages = site / "models"
+    pages.mkdir()
+    list(_in_workers(guarded_model_page, [(pages, *run) for run in runs], jobs, start_pages, (db,), stop_pages))
+    write_index(site, runs)
+
+
+def _swap_in(fresh: Path, site: Path) -> None:
+    """Replace ``site`` by ``fresh`` with renames: readers see the old site or the new one, never a mix."""
+    fresh.chmod(0o755)
+    if not site.exists():
+        os.replace(fresh, site)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{site.name}-old-", dir=site.parent))
+    os.replace(site, old / site.name)
+    os.replace(fresh, site)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula (``=HYPERLINK(...)``)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading ``'``; other values stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(con: Any, query: str, path: Path) -> None:
+    """The rows of ``query`` as CSV with a header, every text cell made ``spreadsheet_safe``."""
+    cursor = con.execute(query)
+    header = [d[0] for d in cursor.description]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows([spreadsheet_safe(v) for v in row] for row in cursor.fetchall())
 
 
 def _ingest(
     bundles: list[Path], trusted: set[Path], db: Path, releases: list[tuple[str, str]], jobs: int
 ) -> list[Verdict]:
-    """Examine every bundle in workers, then ingest the accepted ones in one transaction."""
+    """Examine every bundle in workers (verified ones first), then ingest each accepted one in its own transaction."""
     with connect(db) as con, tempfile.TemporaryDirectory(prefix=".staging-", dir=db.parent) as tmp:
         verdicts, accepted = [], []
-        seen: set[str] = set()
-        setup = (releases, run_ids(con), Path(tmp))
+        held = known_runs(con)
+        seen: dict[str, tuple[str, str]] = {}
+        setup = (releases, held, Path(tmp))
         for examined in _in_workers(examine, bundles, jobs, start_examiner, setup, stop_examiner):
-            run_id = examined.result["samples"]["sha256"] if examined.result else None
-            if examined.status == "accepted" and run_id in seen:
-                examined = replace(examined, status="unchanged", reason="same samples as another bundle of this build")
+            result = examined.result
+            if result and examined.status != "rejected":
+                run_id = result["samples"]["sha256"]
+                owner = (result["model"]["id"], result["model"]["revision"])
+                if examined.status == "unchanged" and examined.bundle in trusted:
+                    mark_verified(con, run_id)
+                if run_id in seen and seen[run_id] != owner:
+                    examined = replace(examined, status="rejected", reason=borrowed(examined.bundle, seen[run_id]))
+                elif examined.status == "accepted" and run_id in seen:
+                    examined = replace(
+                        examined, status="unchanged", reason="same samples as another bundle of this build"
+                    )
+                else:
+                    seen[run_id] = owner
             if examined.status == "accepted":
-                seen.add(str(run_id))
                 accepted.append(examined)
             verdicts.append(Verdict(examined.bundle, examined.status, examined.reason, examined.model))
-        ingest(con, accepted, verified=trusted)
+        failed = ingest(con, accepted, verified=trusted)
+        verdicts = [
+            replace(v, status="rejected", reason=failed[v.bundle])
+            if v.status == "accepted" and v.bundle in failed
+            else v
+            for v in verdicts
+        ]
         con.execute("CHECKPOINT")
     return verdicts
 
@@ -141,6 +209,5 @@ GROUP BY ALL ORDER BY recoverability_shared DESC NULLS LAST, model_id
 
 EXPORTS = {
     "results.parquet": RANKED_TABLE,
-    "results.csv": RANKED_TABLE,
     "samples.parquet": "SELECT s.* FROM samples s JOIN ranked USING (run_id)",
 }

@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("svg")
 matplotlib.rcParams["svg.hashsalt"] = "off-trajectory-suite"  # the same data gives the same file
 matplotlib.rcParams["svg.fonttype"] = "none"
+matplotlib.rcParams["text.parse_math"] = False  # labels (guide names, model ids) are plain text, never mathtext
+matplotlib.rcParams["text.usetex"] = False
 
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
 

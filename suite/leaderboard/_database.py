@@ -1,8 +1,9 @@
 """The leaderboard database (DuckDB): runs, metrics in long format, and every sample with its grade.
 
-Re-ingesting a bundle is a no-op (runs are keyed by their samples' sha256). For each model,
-revision, release and grading configuration the newest run is the ranked one (view ``ranked``);
-older runs stay queryable.
+Re-ingesting a bundle is a no-op (runs are keyed by their samples' sha256, and one samples file
+belongs to one model and revision). For each model, revision, release and grading configuration
+one run is ranked (view ``ranked``): a verified run before any self-reported one, then the newest
+by its parsed ``created`` time; older runs stay queryable.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ CREATE TABLE IF NOT EXISTS runs (
     judged BOOLEAN NOT NULL,
     suite_version VARCHAR NOT NULL,
     backend VARCHAR NOT NULL,
-    created VARCHAR NOT NULL,
+    created VARCHAR NOT NULL,              -- ISO 8601 UTC, parsed and checked at intake
     ingested_at DOUBLE NOT NULL,
     source VARCHAR NOT NULL,
     provenance VARCHAR NOT NULL,           -- "self-reported" or "verified"
@@ -54,7 +55,8 @@ CREATE TABLE IF NOT EXISTS samples (run_id VARCHAR NOT NULL, {sample_columns}, c
 CREATE OR REPLACE VIEW ranked AS
     SELECT * FROM runs
     QUALIFY row_number() OVER (
-        PARTITION BY model_id, model_revision, release_version, grading_key ORDER BY created DESC, ingested_at DESC
+        PARTITION BY model_id, model_revision, release_version, grading_key
+        ORDER BY provenance = 'verified' DESC, try_cast(created AS TIMESTAMPTZ) DESC NULLS LAST, ingested_at DESC
     ) = 1;
 """.replace("{sample_columns}", ", ".join(f"{k} {v}" for k, v in SAMPLE_COLUMNS.items() if k != "grade"))
 
@@ -136,52 +138,72 @@ def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, Any, Any, Any, 
     return rows
 
 
-def ingest(con: duckdb.DuckDBPyConnection, accepted: Sequence[Examined], verified: Collection[Path] = ()) -> None:
-    """Add accepted bundles (their samples staged as Parquet) in one transaction: all of them or none.
+def ingest(
+    con: duckdb.DuckDBPyConnection, accepted: Sequence[Examined], verified: Collection[Path] = ()
+) -> dict[Path, str]:
+    """Add accepted bundles (their samples staged as Parquet), each in its own transaction: all of it or none.
 
-    Bundles in ``verified`` were run by the maintainers; the others are self-reported.
+    Bundles in ``verified`` were run by the maintainers; the others are self-reported. Returns why each
+    bundle that could not be added was not (any failure rejects that bundle only).
     """
-    if not accepted:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for examined in accepted:
-            result = examined.result
-            assert result is not None and examined.staged is not None
-            run_id = result["samples"]["sha256"]
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    result["model"]["id"],
-                    result["model"]["revision"],
-                    result["model"]["kind"],
-                    result["release"]["version"],
-                    result["release"]["manifest_sha256"],
-                    grading_key(result["grading"]),
-                    result["grading"].get("judge") is not None,
-                    result["suite"]["version"],
-                    result["backend"]["name"],
-                    result["created"],
-                    time.time(),
-                    str(examined.bundle),
-                    "verified" if examined.bundle in verified else "self-reported",
-                    result["samples"]["count"],
-                    json.dumps(result),
-                ],
+    failed: dict[Path, str] = {}
+    for examined in accepted:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _insert(con, examined, examined.bundle in verified)
+            con.execute("COMMIT")
+        except Exception as e:
+            con.execute("ROLLBACK")
+            why = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
+            failed[examined.bundle] = (
+                (
+                    f"{examined.bundle} could not be added to the database ({type(e).__name__}: {why}); "
+                    "the bundle cannot be used."
+                )
+                .encode("utf-8", "backslashreplace")
+                .decode("utf-8")
             )
-            con.executemany(
-                "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, *row) for row in metric_rows(result["metrics"])],
-            )
-        files = [str(e.staged) for e in accepted if e.staged]
-        con.execute(f"INSERT INTO samples SELECT {', '.join(STAGED_COLUMNS)} FROM read_parquet(?)", [files])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    return failed
 
 
-def run_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Every run already in the database."""
-    return {row[0] for row in con.execute("SELECT run_id FROM runs").fetchall()}
+def _insert(con: duckdb.DuckDBPyConnection, examined: Examined, verified: bool) -> None:
+    result = examined.result
+    assert result is not None and examined.staged is not None
+    run_id = result["samples"]["sha256"]
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            result["model"]["id"],
+            result["model"]["revision"],
+            result["model"]["kind"],
+            result["release"]["version"],
+            result["release"]["manifest_sha256"],
+            grading_key(result["grading"]),
+            result["grading"].get("judge") is not None,
+            result["suite"]["version"],
+            result["backend"]["name"],
+            examined.created or result["created"],
+            time.time(),
+            str(examined.bundle),
+            "verified" if verified else "self-reported",
+            result["samples"]["count"],
+            json.dumps(result),
+        ],
+    )
+    rows = [(run_id, *row) for row in metric_rows(result["metrics"])]
+    if rows:
+        con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute(f"INSERT INTO samples SELECT {', '.join(STAGED_COLUMNS)} FROM read_parquet(?)", [str(examined.staged)])
+
+
+def mark_verified(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """A run already held as self-reported, now also found among the maintainers' runs: verified from now on."""
+    con.execute("UPDATE runs SET provenance = 'verified' WHERE run_id = ?", [run_id])
+
+
+def known_runs(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Every run already in the database: run_id -> (model id, revision)."""
+    return {
+        row[0]: (row[1], row[2]) for row in con.execute("SELECT run_id, model_id, model_revision FROM runs").fetchall()
+    }

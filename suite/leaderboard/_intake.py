@@ -1,23 +1,29 @@
 """Examining one bundle before it may enter the leaderboard (run in worker processes, one bundle at a time).
 
-The checks are ``suite validate``'s: schema, sha256, a release this leaderboard knows, and every
-metric recomputed from the samples by the same code (``check_metrics``). Only the reading differs:
-DuckDB parses ``samples.jsonl.gz`` once, the metrics read the parsed rows, and the same rows are
-staged as Parquet for the database, so no sample is parsed twice.
+The checks are ``suite validate``'s (``checked_result`` and ``check_samples``: strict JSON within size
+limits, schema, sha256, every steer real and its own part the run's own, every metric recomputed),
+plus what a public ranking needs: a release this leaderboard knows, a Hub model id and revision, a
+``created`` time that parses and is not in the future, a path DuckDB cannot read as a glob, and a
+samples file not already held by another model or revision. DuckDB then parses ``samples.jsonl.gz``
+once more, checks the metrics from its rows by the same code, and stages the rows as Parquet.
+Any failure, of any kind, rejects the bundle with a reason; it never stops the build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from suite._errors import SuiteError
-from suite.evaluation._bundle import check_metrics, checked_result
+from suite.evaluation._bundle import check_metrics, check_samples, checked_result
 from suite.evaluation._samples import OutcomeRow
+from suite.submission._names import model_id_problem, revision_problem
 
 SAMPLE_COLUMNS = {
     "test": "VARCHAR",
@@ -61,6 +67,8 @@ class Examined:
     result: dict[str, Any] | None = None
     staged: Path | None = None
     """Parquet file holding the accepted bundle's samples as ``samples`` rows."""
+    created: str = ""
+    """``result.json``'s ``created``, parsed and written as ISO 8601 UTC (``2026-11-26T00:00:00Z``)."""
 
     @property
     def model(self) -> str:
@@ -68,15 +76,23 @@ class Examined:
 
 
 _releases: frozenset[tuple[str, str]] = frozenset()
-_known_runs: frozenset[str] = frozenset()
+_known_runs: dict[str, tuple[str, str]] = {}
 _staging = Path()
 _con: duckdb.DuckDBPyConnection | None = None
 
 
-def start_examiner(releases: Collection[tuple[str, str]], known_runs: Collection[str], staging: Path) -> None:
-    """Set up this process: the known (release version, manifest sha256) pairs, runs already ingested, staging dir."""
+GLOB_CHARACTERS = frozenset("*?[]{}")
+"""Characters DuckDB reads as a pattern in a path: a folder named ``[g]ood`` would read ``good/``'s samples."""
+FUTURE_SLACK_S = 300.0
+"""A ``created`` this far past the build's clock (clock skew) is still accepted; later ones are refused."""
+
+
+def start_examiner(
+    releases: Collection[tuple[str, str]], known_runs: Mapping[str, tuple[str, str]], staging: Path
+) -> None:
+    """Set up this process: known (release, manifest sha256) pairs, ingested runs' (model, revision), staging."""
     global _releases, _known_runs, _staging, _con
-    _releases, _known_runs, _staging = frozenset(releases), frozenset(known_runs), staging
+    _releases, _known_runs, _staging = frozenset(releases), dict(known_runs), staging
     _con = duckdb.connect(":memory:", config={"threads": 1})
 
 
@@ -89,23 +105,93 @@ def stop_examiner() -> None:
 
 
 def examine(bundle: Path) -> Examined:
-    """Check one bundle; an accepted one's samples are staged in ``staging/<run_id>.parquet``."""
+    """Check one bundle; an accepted one's samples are staged in ``staging/<run_id>.parquet``.
+
+    Whatever goes wrong with one bundle (any exception) rejects that bundle with a reason, never the build.
+    """
     try:
-        result, samples_path = checked_result(bundle)
-        release = (result["release"]["version"], result["release"]["manifest_sha256"])
-        if release not in _releases:
-            raise SuiteError(
-                f"release {release[0]} (manifest {release[1][:12]}...) is not a release this leaderboard knows; "
-                "pass its folder with --release"
-            )
-        run_id = result["samples"]["sha256"]
-        if run_id in _known_runs:
-            return Examined(bundle, "unchanged", "already in the database", result)
-        staged = _staging / f"{run_id}.parquet"
-        _stage(result, samples_path, staged)
-        return Examined(bundle, "accepted", "", result, staged)
+        return _examined(bundle)
     except SuiteError as e:
-        return Examined(bundle, "rejected", str(e))
+        return Examined(bundle, "rejected", printable(str(e)))
+    except Exception as e:  # a hostile bundle found a failure nobody foresaw: it is rejected, the build goes on
+        return Examined(
+            bundle,
+            "rejected",
+            printable(
+                f"{bundle} could not be examined ({type(e).__name__}: {str(e)[:200]}); the bundle cannot be used."
+            ),
+        )
+
+
+def _examined(bundle: Path) -> Examined:
+    if GLOB_CHARACTERS & set(str(bundle)):
+        raise SuiteError(
+            f"{bundle}: a bundle path may not hold any of {''.join(sorted(GLOB_CHARACTERS))} "
+            "(the database would read it as a pattern); rename the folder."
+        )
+    result, samples_path = checked_result(bundle)
+    problem = model_problem(result["model"])
+    if problem:
+        raise SuiteError(f"{bundle}: {problem}; a leaderboard run names its model by its Hugging Face id and revision.")
+    created = parsed_created(result["created"], time.time(), bundle)
+    release = (result["release"]["version"], result["release"]["manifest_sha256"])
+    if release not in _releases:
+        raise SuiteError(
+            f"release {release[0]} (manifest {release[1][:12]}...) is not a release this leaderboard knows; "
+            "pass its folder with --release"
+        )
+    run_id = result["samples"]["sha256"]
+    owner = (result["model"]["id"], result["model"]["revision"])
+    if run_id in _known_runs:
+        if _known_runs[run_id] != owner:
+            raise SuiteError(borrowed(bundle, _known_runs[run_id]))
+        return Examined(bundle, "unchanged", "already in the database", result, created=created)
+    if not result["samples"]["count"]:
+        raise SuiteError(f"{bundle} holds no samples; a run with no generations cannot be ranked.")
+    # suite validate's own reading: strict JSON within the size limits, every steer real, every metric recomputed.
+    check_samples(result, samples_path)
+    staged = _staging / f"{run_id}.parquet"
+    _stage(result, samples_path, staged)
+    return Examined(bundle, "accepted", "", result, staged, created)
+
+
+def model_problem(model: dict[str, Any]) -> str | None:
+    """Why a bundle's model cannot be shown: a Hub model needs a Hub id and revision, a local one a plain ASCII name."""
+    if model["kind"] == "hub":
+        return model_id_problem(model["id"]) or revision_problem(model["revision"])
+    name = str(model["id"])
+    if not name or len(name) > 300 or not all(" " <= c <= "~" for c in name):
+        return f"the local model name {name[:80]!r} is not 1-300 printable ASCII characters"
+    return None
+
+
+def borrowed(bundle: Path, owner: tuple[str, str]) -> str:
+    """Why a bundle whose samples file is already held by another (model, revision) is refused."""
+    return (
+        f"{bundle}: its samples file is already held by {owner[0]} at revision {owner[1][:12]}; "
+        "a run's samples cannot be submitted under another model id or revision."
+    )
+
+
+def parsed_created(text: str, now: float, bundle: Path) -> str:
+    """``created`` as ISO 8601 UTC (``...Z``); refused when unparseable, not UTC, or in the future."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() != timedelta(0):
+        raise SuiteError(
+            f"{bundle}: created {text[:40]!r} is not an ISO 8601 UTC time such as 2026-11-26T00:00:00Z; "
+            "regenerate the bundle with suite eval."
+        )
+    if moment.timestamp() > now + FUTURE_SLACK_S:
+        raise SuiteError(f"{bundle}: created {text[:40]!r} is in the future; regenerate the bundle with suite eval.")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def printable(text: str) -> str:
+    """``text`` with anything that is not Unicode text (a lone surrogate from a file name) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _stage(result: dict[str, Any], samples_path: Path, staged: Path) -> None:

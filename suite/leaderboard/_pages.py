@@ -7,6 +7,7 @@ that only call ``window.suiteChunk``; the page puts their strings on screen with
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def model_page(job: tuple[Path, str, Row, Found]) -> None:
     assert _con is not None and _env is not None, "start_pages first"
     slug = run_id[:16]
     folder = pages / slug
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     recoverability = {
         subset: [(p[0] or 0.0, p[1], p[2], p[3]) for p in positions(found, subset)]
         for subset in ("shared", "individual")
@@ -98,6 +99,21 @@ def model_page(job: tuple[Path, str, Row, Found]) -> None:
         row=row, slug=slug, groups=groups, version=__version__, points=len(recoverability.get("shared", []))
     )
     (pages / f"{slug}.html").write_text(html, encoding="utf-8")
+
+
+def guarded_model_page(job: tuple[Path, str, Row, Found]) -> str | None:
+    """``model_page``, or, when anything in it fails, a plain page saying so; returns why it failed, or None."""
+    pages, run_id, row, _ = job
+    try:
+        model_page(job)
+        return None
+    except Exception as e:  # one run's page never stops the site
+        why = f"the page of {row.model} could not be drawn ({type(e).__name__})"
+        (pages / f"{run_id[:16]}.html").write_text(
+            f"<!doctype html><meta charset=utf-8><title>{html.escape(row.model)}</title><p>{html.escape(why)}.</p>\n",
+            encoding="utf-8",
+        )
+        return why
 
 
 def _solve_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[int]:

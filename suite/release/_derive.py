@@ -29,7 +29,11 @@ def write_derived_release(
     hashed again). Only a release that verifies is renamed to ``out``; nothing is left behind otherwise.
     """
     check_new_version(release, version, out)
-    new = {**manifest, "release_version": version}
+    lineage = [
+        *release.manifest.get("derived_from", []),
+        {"version": release.version, "manifest_sha256": release.manifest_sha256},
+    ]
+    new = {**manifest, "release_version": version, "derived_from": lineage}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
     try:

@@ -26,6 +26,9 @@ class PanelModel:
     """sha256 of the run's ``result.json``."""
     samples_sha256: str
     """sha256 of the run's ``samples.jsonl.gz`` (the run's id on the leaderboard)."""
+    release_manifest_sha256: str
+    """sha256 of the manifest of the release the run cites: the one the subsets were computed on, or one it
+    derives from (same questions)."""
     solo_samples: int
     """Solo samples the run holds: every release question times the protocol's 8."""
     max_tokens: int
@@ -53,9 +56,9 @@ class Panel:
     samples: int
     """Solo samples per question of every panel run (the protocol's 8)."""
     release_version: str
-    """Version of the release the panel's runs were made on (this release's parent)."""
+    """Version of the release the subsets were computed on (this release's parent)."""
     release_manifest_sha256: str
-    """sha256 of that release's ``manifest.json``, which every panel run cites."""
+    """sha256 of that release's ``manifest.json``."""
     guides: tuple[str, ...]
     """Guide sets whose correct trajectories decided which unsolved questions are in guidability_shared."""
     recoverability_eligible: int

@@ -164,13 +164,13 @@ def with_ids(traces: TraceFile, ids: Sequence[str]) -> TraceFile:
     return replace(traces, traces=tuple(replace(t, unique_id=i) for t, i in zip(traces.traces, ids, strict=True)))
 
 
-def match_traces(traces: TraceFile, questions: Mapping[str, Question]) -> list[Matched]:
-    """Each trace with its release question (``math500/<unique_id>``), checked by gold answer and question text."""
+def match_traces(traces: TraceFile, questions: Mapping[str, Question], benchmark: str = MATH500) -> list[Matched]:
+    """Each trace with its release question (``<benchmark>/<unique_id>``), checked by gold answer and question text."""
     out = []
     for t in traces.traces:
-        q = questions.get(f"{MATH500}/{t.unique_id}")
+        q = questions.get(f"{benchmark}/{t.unique_id}")
         if q is None:
-            out.append(Matched(t, None, "its unique_id names no math500 question of the release"))
+            out.append(Matched(t, None, f"its unique_id names no {benchmark} question of the release"))
         elif normalise(q.answer) != normalise(t.gold):
             out.append(Matched(t, None, "its gold answer differs from the release's"))
         elif t.question is not None and " ".join(t.question.split()) != " ".join(q.problem.split()):

@@ -35,6 +35,15 @@ class Release:
         """The release's semantic version."""
         return str(self.manifest["release_version"])
 
+    def has_questions_of(self, manifest_sha256: str) -> bool:
+        """Whether a run on the release with this manifest sha256 asked these very questions.
+
+        True for this release and every release it derives from (``derived_from``): add-guide and subsets copy the
+        questions unchanged, so guide and panel runs on the first build serve every later version.
+        """
+        lineage = {d["manifest_sha256"] for d in self.manifest.get("derived_from", [])}
+        return manifest_sha256 == self.manifest_sha256 or manifest_sha256 in lineage
+
 
 def verify_release(path: Path) -> Release:
     """Check everything about the release at ``path`` and return it loaded.

@@ -1,10 +1,15 @@
 """``suite submit check``: may the suite's GPU job run this model id? Pure, given the Hub's answer.
 
 Refused, each with a reason: an id or revision outside the Hub's grammar (checked before any network
-call), a model that is missing, private, gated or disabled, a revision that does not resolve to a
-commit sha, weights not in safetensors, a model or tokenizer that needs remote code (``auto_map``),
+call; ``refs/...`` paths such as Hub pull requests included), a model that is missing, private, gated or
+disabled, a revision that does not resolve to a commit sha on the model's main branch, weights not in
+safetensors, a model or tokenizer that needs remote code (``auto_map``),
 an unknown or too large parameter count, an unknown or too short context. The submission path never
 enables ``trust_remote_code`` and always runs the resolved commit.
+
+Every comment carries a hidden marker (``VERDICT_MARKER``) with the accepted model id and commit, so the
+GPU job can later check that the ``run-eval`` label applies to exactly what the maintainers reviewed
+(``suite.submission._binding``).
 """
 
 from __future__ import annotations
@@ -14,9 +19,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from suite.submission._hub import HubModel, Unavailable
-from suite.submission._names import COMMIT, model_id_problem, revision_problem, shown
+from suite.submission._names import COMMIT, model_id_problem, revision_problem
+from suite.submission._quote import code_span, shown
 
 CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")
+VERDICT_MARKER = "<!-- suite-verdict"
+"""How a verdict comment's hidden last line starts: ``<!-- suite-verdict accepted OWNER/NAME SHA -->`` or
+``<!-- suite-verdict refused -->`` (refused input is never put in it: it could close the HTML comment)."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +65,20 @@ class Verdict:
         return text if self.accepted else shown(text)
 
     def markdown(self) -> str:
-        """A comment for the submission issue (input quoted safely, never as a link or a mention)."""
-        name = f"`{self._quoted(self.model_id)}`"
+        """A comment for the submission issue (input only inside code spans: never a link, mention or reference)."""
+        name = code_span(self.model_id)
         if not self.accepted:
             reasons = "\n".join(f"- {p}" for p in self.problems)
-            return f"**Submission refused**: {name} cannot be run by this leaderboard.\n\n{reasons}\n"
+            return (
+                f"**Submission refused**: {name} cannot be run by this leaderboard.\n\n{reasons}\n\n"
+                f"{VERDICT_MARKER} refused -->\n"
+            )
         size = f"{self.parameters / 1e9:.1f}B parameters" if self.parameters else "size unknown"
         return (
             f"**Submission accepted** for {name} at commit `{self.commit}` ({size}, context {self.context:,} "
-            "tokens). A maintainer adds the `run-eval` label to start the GPU run on that exact commit.\n"
+            "tokens). A maintainer adds the `run-eval` label to start the GPU run on that exact commit; the run "
+            "starts only if the issue is not edited after this comment and the revision still resolves to this "
+            f"commit.\n\n{VERDICT_MARKER} accepted {self.model_id} {self.commit} -->\n"
         )
 
 
@@ -78,7 +92,7 @@ def check_submission(
     try:
         model = hub(model_id, revision)
     except Unavailable as e:
-        return Verdict(model_id, revision, problems=[f"{model_id} cannot be run: {e}"])
+        return Verdict(model_id, revision, problems=[f"{code_span(model_id)} cannot be run: {e}"])
     context = _context(model.config)
     verdict = Verdict(model_id, revision, model.commit, model.parameters, context)
     verdict.problems.extend(_problems(model_id, revision, model, context, limits))
@@ -89,11 +103,16 @@ def _problems(model_id: str, revision: str | None, model: HubModel, context: int
     out = []
     if model.private or model.gated or model.disabled:
         state = "private" if model.private else "gated (needs accepting its terms)" if model.gated else "disabled"
-        out.append(f"{model_id} is {state}; only public models can be submitted")
+        out.append(f"{code_span(model_id)} is {state}; only public models can be submitted")
     if not model.commit or not COMMIT.fullmatch(model.commit):
-        out.append(f"the revision {shown(revision or 'main')} did not resolve to a commit sha")
+        out.append(f"the revision {code_span(revision or 'main')} did not resolve to a commit sha")
     elif revision and COMMIT.fullmatch(revision) and revision != model.commit:
-        out.append(f"the Hub resolved commit {revision} to {model.commit}")
+        out.append(f"the Hub resolved commit `{revision}` to `{model.commit}`")
+    elif not model.on_main:
+        out.append(
+            f"the revision {code_span(revision or 'main')} resolves to commit `{model.commit}`, which is not on the "
+            "history of the model's main branch (a Hub pull request or an unmerged branch); submit a commit on main"
+        )
     if not any(f.endswith(".safetensors") for f in model.files):
         out.append("it has no safetensors weights (.safetensors files); pickled weights are not run")
     if model.config is None:

@@ -1,13 +1,14 @@
-"""What the Hugging Face Hub says about a submitted model: its commit, visibility, files, size and config.
+"""What the Hugging Face Hub says about a submitted model: its commit, history, visibility, files, size and config.
 
 ``fetch`` is the only function here that talks to the Hub (``huggingface_hub``); ``hub_model``
-turns the library's ``ModelInfo`` and the model's config files into a plain ``HubModel``, so the
-checks can be tested on recorded metadata without a network.
+turns the library's ``ModelInfo``, the commits of the model's main branch and its config files into
+a plain ``HubModel``, so the checks can be tested on recorded metadata without a network.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,12 @@ class HubModel:
     model_id: str
     commit: str | None
     """The commit sha the asked revision resolved to."""
+    on_main: bool
+    """Whether that commit is on the history of the model's main branch (``HfApi.list_repo_commits``).
+
+    A Hub pull request (``refs/pr/N``, which anyone can open on any model) or a side branch holds weights
+    that were never merged into main; only commits on main are run under the model's name.
+    """
     private: bool
     gated: bool
     disabled: bool
@@ -40,12 +47,18 @@ class HubModel:
     tokenizer_config: dict[str, Any] | None
 
 
-def hub_model(info: Any, config: dict[str, Any] | None, tokenizer_config: dict[str, Any] | None) -> HubModel:
-    """A ``HubModel`` from ``huggingface_hub``'s ``ModelInfo`` and the two config files."""
+def hub_model(
+    info: Any,
+    config: dict[str, Any] | None,
+    tokenizer_config: dict[str, Any] | None,
+    main_history: Iterable[str],
+) -> HubModel:
+    """A ``HubModel`` from ``huggingface_hub``'s ``ModelInfo``, the two config files and main's commit shas."""
     safetensors = getattr(info, "safetensors", None)
     return HubModel(
         model_id=str(info.id),
         commit=info.sha,
+        on_main=info.sha is not None and info.sha in set(main_history),
         private=bool(info.private),
         gated=bool(info.gated),
         disabled=bool(info.disabled),
@@ -56,8 +69,13 @@ def hub_model(info: Any, config: dict[str, Any] | None, tokenizer_config: dict[s
     )
 
 
-def fetch(model_id: str, revision: str | None) -> HubModel:
-    """Ask the Hub (with ``HF_TOKEN`` if set) about ``model_id`` at ``revision`` (default: the main branch)."""
+def fetch(model_id: str, revision: str | None, endpoint: str | None = None) -> HubModel:
+    """Ask the Hub (with ``HF_TOKEN`` if set) about ``model_id`` at ``revision`` (default: the main branch).
+
+    Four kinds of call: ``model_info`` (commit, files, size), ``list_repo_commits`` of main (every page) and
+    ``hf_hub_download`` of the two config files at the resolved commit, all at ``endpoint`` (default
+    ``HF_ENDPOINT``, else huggingface.co).
+    """
     from huggingface_hub import HfApi, hf_hub_download
     from huggingface_hub.errors import (
         DisabledRepoError,
@@ -70,7 +88,8 @@ def fetch(model_id: str, revision: str | None) -> HubModel:
     )
 
     try:
-        info = HfApi().model_info(model_id, revision=revision, files_metadata=True)
+        api = HfApi(endpoint=endpoint)
+        info = api.model_info(model_id, revision=revision, files_metadata=True)
         files = {s.rfilename: s.size for s in info.siblings or ()}
 
         def config_file(name: str) -> dict[str, Any] | None:
@@ -78,14 +97,15 @@ def fetch(model_id: str, revision: str | None) -> HubModel:
                 return None
             if (files[name] or 0) > MAX_CONFIG_BYTES:
                 raise Unavailable(f"its {name} is over {MAX_CONFIG_BYTES} bytes")
-            path = Path(hf_hub_download(model_id, name, revision=info.sha))
+            path = Path(hf_hub_download(model_id, name, revision=info.sha, endpoint=endpoint))
             try:
                 value = json.loads(path.read_text(encoding="utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 raise Unavailable(f"its {name} is not JSON") from None
             return value if isinstance(value, dict) else None
 
-        return hub_model(info, config_file("config.json"), config_file("tokenizer_config.json"))
+        main_history = (c.commit_id for c in api.list_repo_commits(model_id))  # main, newest first, every page
+        return hub_model(info, config_file("config.json"), config_file("tokenizer_config.json"), main_history)
     except DisabledRepoError:
         raise Unavailable("the Hub has disabled it") from None
     except GatedRepoError:

@@ -203,3 +203,32 @@ def test_a_backend_that_loses_completions_is_an_error_not_a_hang(
     with SampleStore.open(tmp_path, {"config": config.to_json()}) as store, pytest.raises(SuiteError) as error:
         run_protocol(config, release, questions, tokenizer, backend, "tiny", store, lambda *a: None, backend.clock)
     assert "returned fewer completions than asked for 1 request(s), e.g. solo/" in str(error.value)
+
+
+def test_a_steered_prompt_longer_than_the_context_is_noted_not_run(
+    arith_release: Path, tiny_model: object, tmp_path: Path
+) -> None:
+    release = load_release(arith_release)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model("qwen3"))  # type: ignore[operator]
+    questions = list(release.questions)
+    backend = FakeBackend({q.id: q.answer for q in questions}, 1.0, "none")
+    submitted: list[Request] = []
+    submit = backend.submit
+
+    def recording(requests: Sequence[Request], sampling: SamplingConfig) -> None:
+        submitted.extend(requests)
+        submit(requests, sampling)
+
+    backend.submit = recording  # type: ignore[method-assign]
+    solo = max(len(tokenizer.apply_chat_template([{"role": "user", "content": q.problem}])) for q in questions)
+    backend.context_length = solo + 250  # room for the solo prompts and short steers only
+    config = EvalConfig(model="tiny", grading_workers=1)
+    with SampleStore.open(tmp_path, {"config": config.to_json()}) as store:
+        outcome = run_protocol(
+            config, release, questions, tokenizer, backend, "tiny", store, lambda *a: None, backend.clock
+        )
+    over = [n for n in outcome.notes if "M's context is" in n]
+    assert over and outcome.counts["steered_prompts_over_context"] == len(over)
+    assert all(len(r.prompt_ids) + 1 < backend.context_length for r in submitted if not r.key.startswith("solo/"))
+    assert {r.key for r in submitted if r.key.startswith("solo/")} == {f"solo/{q.id}" for q in questions}
+    assert any(not r.key.startswith("solo/") for r in submitted)  # the short steers still ran

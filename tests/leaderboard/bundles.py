@@ -39,12 +39,15 @@ class FakeRun:
     """Words of thinking per completion."""
     tests: tuple[tuple[str, str | None], ...] = ()
     """``result.json``'s ``tests``: (test, None when it ran, else why it did not)."""
+    guide: str | None = None
+    """Name of the second guide (default: the model id's first 24 characters)."""
+    revision: str = "0" * 40
 
 
 def samples_of(run: FakeRun) -> list[Sample]:
     rng = random.Random(f"{run.model_id}/{run.seed}")
     out: list[Sample] = []
-    guides = ("oracle", run.model_id[:24] or "guide")
+    guides = ("oracle", run.guide or run.model_id[:24] or "guide")
 
     def sample(test: Any, qid: str, index: int, ok: bool, **fields: Any) -> Sample:
         thinking = " ".join([run.text] * max(1, run.words // max(1, len(run.text.split()))))
@@ -134,7 +137,7 @@ def write_fake_bundle(out: Path, run: FakeRun) -> Path:
         "created": run.created,
         "suite": {"version": "0.1.0", "git_commit": None, "git_dirty": None},
         "release": {"version": run.release_version, "manifest_sha256": run.manifest_sha256},
-        "model": {"id": run.model_id, "revision": "0" * 40, "kind": "hub"},
+        "model": {"id": run.model_id, "revision": run.revision, "kind": "hub"},
         "backend": {"name": "vllm", "versions": {"vllm": "0.0.0"}},
         "hardware": {"gpus": [], "cpu": "x86_64", "cpu_count": 2, "platform": "test"},
         "config": config.to_json(),

@@ -131,7 +131,7 @@ with open_database(Path(sys.argv[1])) as con:
 def test_a_second_build_waits_or_fails_clearly_and_the_database_survives(tmp_path: Path, release: Release) -> None:
     bundle = fake(tmp_path, "org/a", release, skill=0.6)
     db = tmp_path / "lb.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "5"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "20"], stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     refused = build_cli(
         str(bundle), "--db", str(db), "--site", str(tmp_path / "s"), "--release", str(release.path), "--wait", "0.5"
@@ -194,9 +194,9 @@ def test_samples_that_do_not_back_their_numbers_are_rejected(tmp_path: Path, rel
 
     cases = {
         flip_first_solo: "the bundle's numbers do not follow from its samples",
-        grade_as_text: "samples lack a test, a question id, a benchmark or a true/false grade",
+        grade_as_text: "line 1: the sample has no true/false grade; the bundle cannot be used.",
         drop_last: "samples, result.json says",
-        not_json: "is not readable JSON Lines",
+        not_json: "line 4: the line is not a JSON object (one sample)",
     }
     bundles = {
         _rewritten(fake(tmp_path, f"org/{change.__name__}", release, skill=0.5), change): reason

@@ -365,3 +365,18 @@ def test_continuations_cycle_through_the_trajectories_and_record_which_served(
     for bad in (replace(solo, guide_sample=0), replace(guided[0], guide_sample=-1)):
         with pytest.raises(SuiteError, match="names guide trajectory"):
             list(checked_steers([bad], tmp_path / "samples"))
+
+
+def test_runs_on_the_first_build_serve_every_derived_release(release: Path, tmp_path: Path) -> None:
+    first = load_release(release)
+    bundle = solo_bundle(tmp_path / "run", first, GUIDE_RUN)
+    one, _ = add_guide(release, "guide", tmp_path / "one", run=bundle)
+    two, _ = add_guide(one, "again", tmp_path / "two", run=bundle)  # the bundle ran on the first build
+    derived = load_release(two)
+    lineage = [(d["version"], d["manifest_sha256"]) for d in derived.manifest["derived_from"]]
+    assert lineage == [(first.version, first.manifest_sha256), ("1.1.0", load_release(one).manifest_sha256)]
+    assert derived.has_questions_of(first.manifest_sha256) and not derived.has_questions_of("0" * 64)
+    other = solo_bundle(tmp_path / "other", replace(first, manifest_sha256="f" * 64), GUIDE_RUN)
+    with pytest.raises(SuiteError, match="nor a release it derives from"):
+        add_guide(two, "third", tmp_path / "three", run=other)
+    assert not (tmp_path / "three").exists()

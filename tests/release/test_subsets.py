@@ -156,11 +156,11 @@ def suite(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]
     return subprocess.run([sys.executable, "-m", "suite.cli", *args], capture_output=True, text=True, timeout=timeout)
 
 
-def tiny_release(root: Path, questions: int, guided: int, seed: int) -> Path:
-    """An arithmetic release whose oracle guide covers only its first ``guided`` questions."""
+def tiny_release(root: Path, questions: int, seed: int) -> Path:
+    """An arithmetic release whose oracle guide covers every other question (the first, the third...)."""
     files = write_arithmetic_source(root / "source", questions=questions, seed=seed, shared=0)
     partial = root / "oracle.jsonl"
-    partial.write_text("".join(files["guide"].read_text().splitlines(keepends=True)[:guided]))
+    partial.write_text("".join(files["guide"].read_text().splitlines(keepends=True)[::2]))
     return build_release(str(files["source"]), root / "release", benchmarks=["arith"], guides={"oracle": partial})
 
 
@@ -199,8 +199,8 @@ class Runs:
 def runs(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path, tiny_model: Callable[[str], Path]) -> Runs:
     """Every bundle, made once per session (minutes on a busy 2-core machine: two tiny-reasoner runs)."""
     root = tmp_path_factory.mktemp("panel")
-    release = tiny_release(root / "arith", questions=8, guided=4, seed=99)
-    other = tiny_release(root / "other", questions=2, guided=1, seed=7)
+    release = tiny_release(root / "arith", questions=8, seed=99)
+    other = tiny_release(root / "other", questions=2, seed=7)
     checkpoint = perturbed(tiny_reasoner, root / "checkpoint", scale=0.05, seed=1)
     random = tiny_model("qwen3")
     plan: dict[str, tuple[Path, Path, tuple[str, ...]]] = {
@@ -349,6 +349,7 @@ def test_subsets_follow_from_the_panel_and_the_panel_is_recorded(
             "revision": result_json["model"]["revision"],
             "result_sha256": sha256(bundle / "result.json"),
             "samples_sha256": sha256(bundle / "samples.jsonl.gz"),
+            "release_manifest_sha256": parent.manifest_sha256,
             "solo_samples": 8 * len(ids),
             "max_tokens": int(result_json["sampling"]["max_tokens"]),
             "solved_every_sample": sum(1 for q in ids if c[q] == 8),
@@ -382,6 +383,23 @@ def test_the_same_panel_and_seed_give_the_same_subsets(runs: Runs, tmp_path: Pat
         assert (outs[0] / "subsets" / name).read_bytes() == (outs[1] / "subsets" / name).read_bytes()
     assert (outs[0] / "manifest.json").read_bytes() == (outs[1] / "manifest.json").read_bytes()
     assert load_release(outs[0]).version == "2.0.0"
+
+
+def test_runs_on_an_earlier_version_serve_a_release_derived_from_it(runs: Runs, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    made = suite("release", "subsets", "--release", str(runs.release), "--panel", str(runs.random), "--out", str(first))
+    assert made.returncode == 0, made.stderr[-3000:]
+    panel = [str(runs.reasoner), str(runs.random)]
+    made = suite("release", "subsets", "--release", str(first), "--panel", *panel, "--out", str(second))
+    assert made.returncode == 0, made.stderr[-3000:]
+    release, parent = load_release(second), load_release(first)
+    recorded = release.manifest["panel"]
+    assert (release.version, recorded["release_version"]) == ("1.2.0", "1.1.0")
+    assert recorded["release_manifest_sha256"] == parent.manifest_sha256
+    # Each run cites the release it was made on, the first version: recorded as such.
+    cited = load_release(runs.release).manifest_sha256
+    assert [m["release_manifest_sha256"] for m in recorded["models"]] == [cited, cited]
+    assert release.subsets["guidability_shared"].ids == tuple(expected([runs.reasoner, runs.random], runs.release)[1])
 
 
 def refused(runs: Runs, tmp_path: Path, *panel: Path | str) -> str:
@@ -464,6 +482,7 @@ def test_bad_arguments_are_refused_before_any_bundle_is_read(runs: Runs, tmp_pat
     (tmp_path / "taken").mkdir()
     base = ["release", "subsets", "--release", str(runs.release), "--panel", str(runs.random)]
     assert "already exists" in one_sentence_error(suite(*base, "--out", str(tmp_path / "taken")))
-    assert "--size must be at least 1" in one_sentence_error(suite(*base, "--out", str(tmp_path / "x"), "--size", "0"))
+    zero = one_sentence_error(suite(*base, "--out", str(tmp_path / "x"), "--size", "0"))
+    assert "--size 0 is not a whole number of at least 1" in zero
     assert "other than 1.0.0" in one_sentence_error(suite(*base, "--out", str(tmp_path / "x"), "--version", "1.0.0"))
     assert not (tmp_path / "x").exists()
