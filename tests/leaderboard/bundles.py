@@ -42,6 +42,8 @@ class FakeRun:
     guide: str | None = None
     """Name of the second guide (default: the model id's first 24 characters)."""
     revision: str = "0" * 40
+    kind: str = "hub"
+    """``hub`` (the id must be a Hub id to rank) or ``local`` (any printable ASCII name)."""
 
 
 def samples_of(run: FakeRun) -> list[Sample]:
@@ -137,7 +139,7 @@ def write_fake_bundle(out: Path, run: FakeRun) -> Path:
         "created": run.created,
         "suite": {"version": "0.1.0", "git_commit": None, "git_dirty": None},
         "release": {"version": run.release_version, "manifest_sha256": run.manifest_sha256},
-        "model": {"id": run.model_id, "revision": run.revision, "kind": "hub"},
+        "model": {"id": run.model_id, "revision": run.revision, "kind": run.kind},
         "backend": {"name": "vllm", "versions": {"vllm": "0.0.0"}},
         "hardware": {"gpus": [], "cpu": "x86_64", "cpu_count": 2, "platform": "test"},
         "config": config.to_json(),

@@ -29,7 +29,8 @@ def site(arith_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     release = load_release(arith_release)
     root = tmp_path_factory.mktemp("site")
     runs = [FakeRun("org/steady-7B", 0.75), FakeRun("org/fragile-1.5B", 0.55, seed=3)]
-    runs += [FakeRun(p, 0.5, seed=i, text=f"evil {p} text", questions=30) for i, p in enumerate(PAYLOADS)]
+    # Local models may have any printable ASCII name (Hub ids cannot hold these): the payloads reach every view.
+    runs += [FakeRun(p, 0.5, seed=i, text=f"evil {p} text", questions=30, kind="local") for i, p in enumerate(PAYLOADS)]
     for i, run in enumerate(runs):
         run = FakeRun(
             **{**run.__dict__, "release_version": release.version, "manifest_sha256": release.manifest_sha256}

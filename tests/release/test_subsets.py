@@ -199,7 +199,7 @@ class Runs:
 def runs(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path, tiny_model: Callable[[str], Path]) -> Runs:
     """Every bundle, made once per session (minutes on a busy 2-core machine: two tiny-reasoner runs)."""
     root = tmp_path_factory.mktemp("panel")
-    release = tiny_release(root / "arith", questions=8, seed=99)
+    release = tiny_release(root / "arith", questions=4, seed=99)
     other = tiny_release(root / "other", questions=2, seed=7)
     checkpoint = perturbed(tiny_reasoner, root / "checkpoint", scale=0.05, seed=1)
     random = tiny_model("qwen3")
@@ -324,7 +324,7 @@ def test_subsets_follow_from_the_panel_and_the_panel_is_recorded(
     if members == ("random",):
         # Nothing is solved: every question the oracle guide covers, in release order.
         assert guidability == [q for q in question_ids(runs.release) if q in guided_ids(runs.release)]
-        assert len(guidability) == 4
+        assert len(guidability) == 2
     assert f"guidability_shared: {len(guidability)} of the" in result.stdout
     assert f"the {len(eligible)} questions every panel model solves 8/8 (seed 5)" in result.stdout
 
