@@ -68,7 +68,7 @@ def environment(model: str) -> dict[str, Any]:
     from suite.evaluation._evaluate import make_backend
     from suite.evaluation._model import resolve_model
 
-    backend, _ = make_backend(EvalConfig(model=model), resolve_model(model, None, False))
+    backend, _ = make_backend(EvalConfig(model=model, backend="hf"), resolve_model(model, None, False))
     found = {
         "torch": torch.__version__,
         "transformers": transformers.__version__,

@@ -2,8 +2,8 @@
 
 Usage: VLLM_CPU_KVCACHE_SPACE=1 python benchmarks/two_servers.py [--questions 24] [--samples 8]
        [--max-tokens 320] [--repeat 3] [--pin-cores] [--base-url URL --base-url URL]
-Without --base-url, two vLLM OpenAI servers (vllm-cpu here) serve the tiny trained reasoner, started one after
-the other. By default both share all CPU cores, so two servers have the hardware of one; with --pin-cores each
+Without --base-url, two vLLM OpenAI servers (vllm-cpu here) serve the tiny trained reasoner, started
+together. By default both share all CPU cores, so two servers have the hardware of one; with --pin-cores each
 is pinned to its own core (``taskset`` and ``VLLM_CPU_OMP_THREADS_BIND``): one server is then the hardware of
 one replica and two servers twice that, as with one GPU per server. With two --base-url, those servers are
 used (e.g. one vLLM server per GPU). Each measurement sends the same requests (``questions`` arithmetic
@@ -46,8 +46,6 @@ def start_server(model: Path, log: Path, core: int | None) -> tuple[subprocess.P
     if core is not None:
         command = ["taskset", "-c", str(core), *command]
         env["VLLM_CPU_OMP_THREADS_BIND"] = str(core)
-    else:  # vllm-cpu would pin its worker to one core and keep the other for itself: let it use every core
-        env.setdefault("VLLM_CPU_OMP_THREADS_BIND", "nobind")
     # A session of its own: stopping it stops its engine process too.
     server = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
     return server, f"http://127.0.0.1:{port}/v1"
@@ -135,12 +133,12 @@ def main() -> None:
     if args.pin_cores and len(cores) < 2:
         parser.error("--pin-cores needs two CPU cores")
     try:
-        for i in range(0 if args.base_url else 2):  # one after the other: they would contend for the compile cache
-            log = work_dir / f"server-{i}.log"
-            server, url = start_server(model, log, cores[i] if args.pin_cores else None)
+        for i in range(0 if args.base_url else 2):
+            server, url = start_server(model, work_dir / f"server-{i}.log", cores[i] if args.pin_cores else None)
             servers.append(server)
-            wait_up(server, url, log)
             urls.append(url)
+        for i, (server, url) in enumerate(zip(servers, urls, strict=False)):
+            wait_up(server, url, work_dir / f"server-{i}.log")
         knobs = {k: v for k, v in vars(args).items() if k != "base_url"}
         print(json.dumps({"model": str(model), "servers": urls, "cores": len(cores), **knobs}), flush=True)
         work = requests(tokenizer, args.questions, args.samples)

@@ -206,3 +206,27 @@ def test_limit_runs_the_shared_subset_questions_it_keeps(
     if "shared" in bundle["metrics"].get("recoverability", {}):
         assert bundle["metrics"]["recoverability"]["shared"]["coverage"]["total"] == kept
     assert run_suite("validate", str(out)).returncode == 0
+
+
+def test_the_paper_text_protocol_runs_end_to_end(arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:
+    from suite.steering import PAPER_TEXT_TRANSITION
+
+    out = tmp_path / "paper-text"
+    run = run_suite(
+        "eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(out), "--protocol", "paper-text",
+        "--tests", "solo,recoverability", "--max-tokens", "320", "--individual-subset-size", "4",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    samples = _samples(out)
+    thinking = {
+        (s["question_id"], s["sample"]): s["completion"].split("</think>")[0] for s in samples if s["test"] == "solo"
+    }
+    recov = [s for s in samples if s["test"] == "recoverability"]
+    assert recov and {s["position"] for s in recov} == {0.0, 0.2, 0.4, 0.6, 0.8}
+    for s in recov:
+        assert s["steer_text"] and s["distractor_question_id"] != s["question_id"]  # never empty, never its own
+        assert s["steer_transition"] == (PAPER_TEXT_TRANSITION if s["position"] else "")
+        own = thinking[(s["question_id"], s["own_sample"])]
+        assert own.removeprefix("<think>\n").startswith(s["steer_own"].removeprefix("<think>\n"))
+        assert s["steer_own"] == "" or s["steer_own"].rstrip()[-1] in ".!?"  # cut at a sentence end
+    assert json.loads((out / "result.json").read_text())["config"]["protocol"] == "paper-text"

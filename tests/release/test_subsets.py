@@ -27,7 +27,7 @@ from suite._errors import SuiteError
 from suite.protocol._panel import RULE, incomplete_solo, missing_solo, shared_subsets, solve_counts
 from suite.release import build_release, load_release
 from suite.release._manifest import write_manifest
-from suite.tiny import write_arithmetic_source
+from suite.tiny import TrainingConfig, arithmetic_problems, write_arithmetic_source
 from tests.conftest import TINY_MAX_TOKENS
 
 # -- the rule, with plain values ---------------------------------------------------------------------------
@@ -156,11 +156,35 @@ def suite(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]
     return subprocess.run([sys.executable, "-m", "suite.cli", *args], capture_output=True, text=True, timeout=timeout)
 
 
-def tiny_release(root: Path, questions: int, seed: int) -> Path:
-    """An arithmetic release whose oracle guide covers every other question (the first, the third...)."""
-    files = write_arithmetic_source(root / "source", questions=questions, seed=seed, shared=0)
+UNREACHABLE = {
+    "id": "unreachable",
+    "problem": "Kim has 123457 boxes with 98765 beads in each box. How many beads does Kim have?",
+    "answer": "12193330805",
+}
+"""A six-digit product: past every tiny model's reach, so no panel model solves it whatever its weights."""
+
+
+def tiny_release(root: Path, held_out: int, seed: int) -> Path:
+    """Questions of every difficulty for any weights, with an oracle guide for only some of them.
+
+    ``held_out`` new arithmetic questions, then one the tiny reasoner was trained on (easy for it) and
+    ``UNREACHABLE``; the oracle guide covers the first held-out question and the unreachable one.
+    """
+    files = write_arithmetic_source(root / "source", questions=held_out, seed=seed, shared=0)
+    trained = arithmetic_problems(1, seed=TrainingConfig().seed)[0]
+    questions = files["source"] / "arith.jsonl"
+    rows = [json.loads(line) for line in questions.read_text().splitlines() if line.strip()]
+    rows += [{"id": trained.id, "problem": trained.problem, "answer": str(trained.answer)}, UNREACHABLE]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    oracle = json.loads(files["guide"].read_text().splitlines()[0])
+    unreachable = oracle | {
+        "question_id": f"arith/{UNREACHABLE['id']}",
+        "thinking": "Let me multiply 123457 by 98765 step by step.\n\nThe product is 12193330805.",
+        "answer": f"The answer is \\boxed{{{UNREACHABLE['answer']}}}.",
+        "num_tokens": 20,
+    }
     partial = root / "oracle.jsonl"
-    partial.write_text("".join(files["guide"].read_text().splitlines(keepends=True)[::2]))
+    partial.write_text(json.dumps(oracle) + "\n" + json.dumps(unreachable) + "\n")
     return build_release(str(files["source"]), root / "release", benchmarks=["arith"], guides={"oracle": partial})
 
 
@@ -199,8 +223,8 @@ class Runs:
 def runs(tmp_path_factory: pytest.TempPathFactory, tiny_reasoner: Path, tiny_model: Callable[[str], Path]) -> Runs:
     """Every bundle, made once per session (minutes on a busy 2-core machine: two tiny-reasoner runs)."""
     root = tmp_path_factory.mktemp("panel")
-    release = tiny_release(root / "arith", questions=4, seed=99)
-    other = tiny_release(root / "other", questions=2, seed=7)
+    release = tiny_release(root / "arith", held_out=2, seed=99)
+    other = tiny_release(root / "other", held_out=1, seed=7)
     checkpoint = perturbed(tiny_reasoner, root / "checkpoint", scale=0.05, seed=1)
     random = tiny_model("qwen3")
     plan: dict[str, tuple[Path, Path, tuple[str, ...]]] = {
@@ -316,6 +340,7 @@ def test_subsets_follow_from_the_panel_and_the_panel_is_recorded(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     eligible, guidability = expected(bundles, runs.release)
+    assert "arith/unreachable" in guidability and "arith/unreachable" not in eligible
     assert subset_ids(out, "guidability_shared") == guidability
     drawn = subset_ids(out, "recoverability_shared")
     assert len(drawn) == min(1, len(eligible)) and set(drawn) <= set(eligible)
