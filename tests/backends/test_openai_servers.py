@@ -284,7 +284,7 @@ class FailingProxy:
                 if proxy.how == "503":
                     return self._answer(503, b'{"error": "overloaded"}')
                 if proxy.how == "hang":
-                    time.sleep(30)
+                    time.sleep(120)
                 self.close_connection = True
                 self.connection.close()
 
@@ -327,7 +327,7 @@ def test_a_failing_servers_calls_go_to_the_other_each_answered_once(
         for a in range(12)
     ]
     backend = OpenAIBackend(
-        [servers[0].url, proxy.url], "tiny", tokenizer, 1024, max_retries=2, timeout_s=5, backoff_s=0.05
+        [servers[0].url, proxy.url], "tiny", tokenizer, 1024, max_retries=2, timeout_s=30, backoff_s=0.05
     )
     batches: list[list[Completion]] = []
     try:
