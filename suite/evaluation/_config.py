@@ -15,6 +15,10 @@ ABLATION_POSITIONS = (0.0, 0.2, 0.4, 0.6)
 """The 40% distractor ablation runs positions 0-60% only."""
 
 
+EXECUTION_KNOBS = frozenset({"base_url", "grading_workers"})
+"""Knobs that say where and how fast work runs, never what is measured: a resumed run may change them."""
+
+
 def protocol_defaults(protocol: str, distractor_fraction: float = 0.2) -> dict[str, Any]:
     """The knobs a protocol variant sets when the user does not: transition, distractor length rule, positions."""
     positions = ABLATION_POSITIONS if distractor_fraction == 0.4 else POSITIONS
@@ -36,7 +40,10 @@ class EvalConfig:
     Recorded resolved: a run and its resume that pick the same engine have the same configuration.
     """
     base_url: tuple[str, ...] = ()
-    """The openai backend's servers (``--base-url``, repeated or a comma list); an item's requests stay on one."""
+    """The openai backend's servers (``--base-url``, repeated or a comma list); an item's requests stay on one.
+
+    Where the work runs, not what is measured: a resume may name other servers (see ``EXECUTION_KNOBS``).
+    """
     tests: tuple[str, ...] = TESTS
     samples: int = 8
     """Solo samples per question."""

@@ -25,8 +25,23 @@ class ModelSource:
     """``hub`` or ``local``."""
 
 
-def resolve_model(model: str, revision: str | None, trust_remote_code: bool) -> ModelSource:
-    """Locate ``model``; refuse one that needs remote code unless ``trust_remote_code``."""
+TOKENIZER_FILES = ("*.json", "*.model", "*.txt", "*.jinja", "*.tiktoken")
+"""What a Hub download always fetches: config, generation config, tokenizer and chat template files."""
+WEIGHT_FILES = ("*.safetensors",)
+CODE_FILES = ("*.py",)
+"""Fetched only with ``--trust-remote-code``: the repository's own modelling and tokenizer code."""
+
+
+def download_patterns(weights: bool, trust_remote_code: bool) -> list[str]:
+    """The Hub files ``resolve_model`` fetches: weights only for a local engine, code only when it may run."""
+    return [*TOKENIZER_FILES, *(WEIGHT_FILES if weights else ()), *(CODE_FILES if trust_remote_code else ())]
+
+
+def resolve_model(model: str, revision: str | None, trust_remote_code: bool, weights: bool = True) -> ModelSource:
+    """Locate ``model``; refuse one that needs remote code unless ``trust_remote_code``.
+
+    ``weights=False`` (the openai backend: the server has them) fetches tokenizer and config files only.
+    """
     folder = Path(model)
     if folder.is_dir():
         files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -35,7 +50,7 @@ def resolve_model(model: str, revision: str | None, trust_remote_code: bool) -> 
             digest.update(f"{p.relative_to(folder).as_posix()}\0{sha256_file(p)}\n".encode())
         source = ModelSource(model, folder, f"sha256:{digest.hexdigest()}", "local")
     else:
-        source = _from_hub(model, revision)
+        source = _from_hub(model, revision, download_patterns(weights, trust_remote_code))
     config = source.path / "config.json"
     if not config.is_file():
         raise SuiteError(f"{model} has no config.json; pass a Hugging Face model id or a saved model folder.")
@@ -47,7 +62,7 @@ def resolve_model(model: str, revision: str | None, trust_remote_code: bool) -> 
     return source
 
 
-def _from_hub(model: str, revision: str | None) -> ModelSource:
+def _from_hub(model: str, revision: str | None, patterns: list[str]) -> ModelSource:
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import (
         GatedRepoError,
@@ -58,11 +73,7 @@ def _from_hub(model: str, revision: str | None) -> ModelSource:
     )
 
     try:
-        path = Path(
-            snapshot_download(
-                model, revision=revision, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja"]
-            )
-        )
+        path = Path(snapshot_download(model, revision=revision, allow_patterns=patterns))
     except (RepositoryNotFoundError, HFValidationError):
         raise SuiteError(
             f"model {model!r} is not a local folder nor a public Hugging Face model id; check the name."

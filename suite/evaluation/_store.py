@@ -20,6 +20,7 @@ from typing import IO, Any
 from filelock import FileLock, Timeout
 
 from suite._errors import SuiteError
+from suite.evaluation._config import EXECUTION_KNOBS
 from suite.evaluation._samples import Sample
 from suite.grading import Grade
 
@@ -166,10 +167,13 @@ def _check_header(path: Path, recorded: Mapping[str, Any], header: Mapping[str, 
 
 
 def config_difference(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> str | None:
-    """The first knob (``config.seed``, ``release``...) whose value differs, described; None if none."""
+    """The first knob (``config.seed``, ``release``...) whose value differs, described; None if none.
+
+    Execution knobs (the servers, the grading workers) may differ: they change where work runs, not what it is.
+    """
     recorded_config = recorded.get("config") or {}
     current_config = current.get("config") or {}
-    for knob in sorted(set(recorded_config) | set(current_config)):
+    for knob in sorted((set(recorded_config) | set(current_config)) - EXECUTION_KNOBS):
         if recorded_config.get(knob) != current_config.get(knob):
             return f"a different {knob} ({recorded_config.get(knob)!r}, now {current_config.get(knob)!r})"
     for part in sorted((set(recorded) | set(current)) - {"config", "record", "format"}):

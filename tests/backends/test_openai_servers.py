@@ -8,6 +8,7 @@ each call's seed: the seed says which server generated which sample.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import http.server
 import json
 import os
@@ -474,3 +475,11 @@ def test_a_server_killed_mid_run_loses_nothing_and_repeats_nothing(
         by_question[g[2]] |= {i for i in (0, 1) if seeds[i][g[-1]]}
     moved = [q for q, on in by_question.items() if on == {0, 1}]
     assert moved, "the killed server's questions continued on the other one"
+    # The same command with the surviving server only: the run resumes (servers are not what is measured),
+    # finds every generation stored and asks nothing again.
+    before, digest = servers[0].mark(), hashlib.sha256((out / "samples.jsonl.gz").read_bytes()).hexdigest()
+    again = run_eval(tiny_reasoner, arith_release, out, *RUN, "--base-url", servers[0].url)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert servers[0].calls(before) == []
+    assert hashlib.sha256((out / "samples.jsonl.gz").read_bytes()).hexdigest() == digest
+    assert json.loads((out / "result.json").read_text())["config"]["base_url"] == [servers[0].url]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,11 @@ from suite.evaluation._samples import Sample
 from suite.evaluation._store import STORE, SampleStore
 from suite.grading import Grade
 
-HEADER = {"config": {"seed": 0, "samples": 8}, "release": {"version": "1.0.0"}, "model_revision": "sha256:ab"}
+HEADER: dict[str, Any] = {
+    "config": {"seed": 0, "samples": 8},
+    "release": {"version": "1.0.0"},
+    "model_revision": "sha256:ab",
+}
 
 
 def sample(index: int, text: str = "x") -> Sample:
@@ -64,6 +69,17 @@ def test_another_configuration_is_refused_naming_the_knob(tmp_path: Path) -> Non
         SampleStore.open(tmp_path, {**HEADER, "config": {"seed": 7, "samples": 8}})
     with pytest.raises(SuiteError, match="a different model_revision"):
         SampleStore.open(tmp_path, {**HEADER, "model_revision": "sha256:cd"})
+
+
+def test_other_servers_and_grading_workers_resume_the_same_run(tmp_path: Path) -> None:
+    one = {**HEADER, "config": {**HEADER["config"], "base_url": "http://a:8000/v1", "grading_workers": 2}}
+    with SampleStore.open(tmp_path, one) as store:
+        store.add_completions([("solo/a", sample(0, "kept"))])
+    moved = {**HEADER, "config": {**HEADER["config"], "base_url": ["http://b:8000/v1", "http://c:8000/v1"]}}
+    with SampleStore.open(tmp_path, moved) as store:  # the old string form and a new list, workers left out
+        assert store.resumed == 1 and store.sample("solo/a", 0).completion == "kept"
+    with pytest.raises(SuiteError, match=r"a different samples \(8, now 4\)"):  # what is measured still binds
+        SampleStore.open(tmp_path, {**moved, "config": {**moved["config"], "samples": 4}})
 
 
 def test_one_writer_at_a_time(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ list of commits on ``main`` and answers the routes those calls use (read from hu
     PUT  /lfs-upload/{sha256}                                LFS object body (where the batch points)
     POST /api/datasets/{repo}/commit/{rev}                   ndjson commit; honours parentCommit (412)
     HEAD/GET /datasets/{repo}/resolve/{rev}/{path}           file metadata and bytes at a revision
+    GET  /api/models/{repo}[/revision/{rev}], .../tree/...   the same for a model repository (``add_model``)
+    HEAD/GET /{repo}/resolve/{rev}/{path}                    a model's file (what ``suite eval MODEL`` fetches)
 
 Writes need ``Authorization: Bearer <token>``; reads are public. Errors carry the Hub's ``X-Error-Code``
 (RepoNotFound, RevisionNotFound, EntryNotFound) so huggingface_hub raises its own exception types. What
@@ -88,6 +90,12 @@ class HubStandIn:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def add_model(self, repo: str, files: dict[str, bytes], lfs: frozenset[str] = frozenset()) -> str:
+        """Create a model repository holding ``files`` (those in ``lfs`` stored as LFS); return its commit sha."""
+        with self.lock:
+            self.repos[repo] = Repo([Commit(hashlib.sha1(f"initial {repo}".encode()).hexdigest(), {})])
+        return self.commit(repo, files, lfs)
 
     def commit(self, repo: str, files: dict[str, bytes], lfs: frozenset[str] = frozenset()) -> str:
         """Add a commit to ``main`` with ``files`` changed (what another writer would do); return its sha."""
@@ -338,5 +346,9 @@ def _handler(hub: HubStandIn) -> type[BaseHTTPRequestHandler]:
         ("PUT", r"/lfs-upload/(?P<oid>[0-9a-f]{64})", "lfs_upload"),
         ("POST", rf"/api/datasets/{_REPO}/commit/{_REV}", "commit"),
         ("GET", rf"/datasets/{_REPO}/resolve/{_REV}/(?P<path>.+)", "resolve"),
+        # Model repositories (same store; a test names models and datasets apart).
+        ("GET", rf"/api/models/{_REPO}(?:/revision/{_REV})?", "repo_info"),
+        ("GET", rf"/api/models/{_REPO}/tree/{_REV}(?:/(?P<path>.+))?", "tree"),
+        ("GET", rf"/{_REPO}/resolve/{_REV}/(?P<path>.+)", "resolve"),
     )
     return Handler
