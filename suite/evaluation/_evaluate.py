@@ -201,7 +201,8 @@ def evaluate(
             + "; ".join(f"{t.name}: {t.reason}" for t in missing)
             + "); use a complete release or drop --require-complete."
         )
-    source = resolve_model(config.model, config.revision, config.trust_remote_code)
+    # The openai backend's servers hold the weights: only M's tokenizer and config are fetched here.
+    source = resolve_model(config.model, config.revision, config.trust_remote_code, weights=config.backend != "openai")
     header = {
         "config": config.to_json(),
         "release": {"version": release.version, "manifest_sha256": release.manifest_sha256},
