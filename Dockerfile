@@ -32,8 +32,8 @@ COPY pyproject.toml README.md ./
 COPY suite ./suite
 COPY schemas ./schemas
 
-# The suite and its dependencies; vLLM, torch and transformers come from the base image.
-RUN python3 -m pip install --no-cache-dir . && suite --version
+# The suite and its dependencies; vLLM (the [vllm] extra checks its version), torch and transformers come from the base image.
+RUN python3 -m pip install --no-cache-dir './[vllm]' && suite --version
 
 # The frozen release, downloaded by ref and refused unless its manifest has the pinned sha256 and every file
 # verifies: a run reads /opt/suite/release (SUITE_RELEASE).

@@ -860,14 +860,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _EXTRAS = {
-    "transformers": "hf",
-    "tokenizers": "hf",
     "torch": "hf",
     "vllm": "vllm",
     "duckdb": "leaderboard",
     "matplotlib": "leaderboard",
-    "jinja2": "leaderboard",
     "docker": "container",
+    # Core dependencies: missing only from a broken install.
+    "transformers": "",
+    "tokenizers": "",
+    "jinja2": "",
 }
 """Optional dependencies and the extra that installs each: a missing one is an install problem, told in one line."""
 
@@ -888,12 +889,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_error(str(e))
         return 2
     except ModuleNotFoundError as e:
-        extra = _EXTRAS.get((e.name or "").partition(".")[0])
+        package_name = (e.name or "").partition(".")[0]
+        extra = _EXTRAS.get(package_name)
         if extra is None:  # not an optional dependency: a bug, shown in full
             raise
-        _print_error(
-            f"this command needs {e.name}, which is not installed: pip install 'off-trajectory-suite[{extra}]'."
-        )
+        package = f"off-trajectory-suite[{extra}]" if extra else "off-trajectory-suite"
+        _print_error(f"this command needs {package_name}, which is not installed: pip install '{package}'.")
         return 2
     except OSError as e:
         if e.filename is None or not e.strerror:  # no path to blame: not the user's to fix

@@ -133,10 +133,20 @@ ERRORS = [
         False,
         without="vllm",
     ),
-    Case(
+    Case(  # transformers is core (every backend needs M's tokenizer): only a broken install lacks it
         ("eval", "{model}", "--release", "{release}", *OPENAI, "--out", "{tmp}/o"),
-        "error: this command needs transformers, which is not installed: pip install 'off-trajectory-suite[hf]'.",
+        "error: this command needs transformers, which is not installed: pip install 'off-trajectory-suite'.",
         without="transformers",
+    ),
+    Case(
+        ("leaderboard", "build", "{tmp}/none"),
+        "error: this command needs duckdb, which is not installed: pip install 'off-trajectory-suite[leaderboard]'.",
+        without="duckdb",
+    ),
+    Case(
+        ("container", "eval", "M", "--out", "{tmp}/o"),
+        "error: this command needs docker, which is not installed: pip install 'off-trajectory-suite[container]'.",
+        without="docker",
     ),
 ]
 

@@ -15,9 +15,11 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from suite import __version__
 from suite.release import build_release, publish_release
@@ -70,7 +72,12 @@ def test_every_run_step_works_outside_docker(tmp_path: Path, upstream: Path, mon
     runs = [a for k, a in instructions() if k == "RUN"]
     assert len(runs) == 3
     install, release, user = runs
-    assert install == "python3 -m pip install --no-cache-dir . && suite --version"
+    assert install == "python3 -m pip install --no-cache-dir './[vllm]' && suite --version"
+    # The [vllm] extra's tested range holds the base image's vLLM, so that install keeps the image's engine.
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["vllm"]
+    base = next(a for k, a in instructions() if k == "FROM")
+    engine = re.search(r"vllm/vllm-openai:v([\d.]+)", base)
+    assert engine and Requirement(extra[0]).specifier.contains(engine.group(1))
     version = subprocess.run([sys.executable, "-m", "suite.cli", "--version"], capture_output=True, text=True)
     assert version.stdout.strip() == f"suite {__version__}"
     assert "suite release pull" in release and "release build" not in release  # pulled by hash, never rebuilt

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import TINY_MAX_TOKENS
 from tests.test_cli import run_eval, run_suite
 
+CORE_ONLY = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "core_only")}
+"""The suite as on a core install (``pip install off-trajectory-suite``): no torch, vllm, duckdb, matplotlib, docker."""
+
 
 def test_eval_through_an_openai_compatible_server(
     vllm_server: str, arith_release: Path, tiny_reasoner: Path, tmp_path: Path
 ) -> None:
+    blocked = subprocess.run([sys.executable, "-c", "import torch"], env=CORE_ONLY, capture_output=True)
+    assert blocked.returncode != 0  # the run below really has no torch
     out = tmp_path / "run"
     result = run_eval(
         tiny_reasoner,
@@ -27,9 +35,10 @@ def test_eval_through_an_openai_compatible_server(
         "8",
         "--individual-subset-size",
         "3",
+        env=CORE_ONLY,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert run_suite("validate", str(out)).returncode == 0
+    assert run_suite("validate", str(out), env=CORE_ONLY).returncode == 0
     report = json.loads((out / "result.json").read_text())
     assert report["backend"]["name"] == "openai" and report["backend"]["versions"]["server"] == vllm_server
     assert report["metrics"]["solo"]["macro"]["generations"] == 64
