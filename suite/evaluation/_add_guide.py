@@ -76,6 +76,21 @@ class Harvest:
     dropped: Counter[str] = field(default_factory=Counter)
     """Why the others were not kept, with counts."""
 
+    def keep(self, question_id: str, thinking: str, answer: str, num_tokens: int | None, sample: int) -> None:
+        """Keep one correct, complete trajectory of the guide."""
+        self.kept.append(
+            GuideTrajectory(
+                question_id=question_id,
+                guide_model=self.model,
+                guide_revision=self.revision,
+                thinking=thinking,
+                answer=answer,
+                correct=True,
+                num_tokens=num_tokens,
+                sample=sample,
+            )
+        )
+
     def summary(self) -> str:
         """One line for the command's output."""
         questions = len({t.question_id for t in self.kept})
@@ -221,18 +236,7 @@ def from_bundle(release: Release, bundle: Path) -> Harvest:
         elif not s.grade.correct:
             harvest.dropped[_why_wrong(s.grade)] += 1
         else:
-            harvest.kept.append(
-                GuideTrajectory(
-                    question_id=s.question_id,
-                    guide_model=harvest.model,
-                    guide_revision=harvest.revision,
-                    thinking=thinking,
-                    answer=answer.strip(),
-                    correct=True,
-                    num_tokens=s.completion_tokens or None,
-                    sample=s.sample,
-                )
-            )
+            harvest.keep(s.question_id, thinking, answer.strip(), s.completion_tokens or None, s.sample)
     return harvest
 
 
@@ -293,18 +297,7 @@ def from_generated(release: Release, directory: Path, model: str | None, revisio
         if not g.correct:
             harvest.dropped[_why_wrong(g)] += 1
             continue
-        harvest.kept.append(
-            GuideTrajectory(
-                question_id=row.question_id,
-                guide_model=harvest.model,
-                guide_revision=harvest.revision,
-                thinking=reasoning,
-                answer=(row.content or "").strip(),
-                correct=True,
-                num_tokens=row.completion_tokens or None,
-                sample=row.sample,
-            )
-        )
+        harvest.keep(row.question_id, reasoning, (row.content or "").strip(), row.completion_tokens or None, row.sample)
     return harvest
 
 
@@ -365,18 +358,7 @@ def from_traces(
         if not g.correct:
             harvest.dropped[_why_wrong(g)] += 1
             continue
-        harvest.kept.append(
-            GuideTrajectory(
-                question_id=q.id,
-                guide_model=harvest.model,
-                guide_revision=harvest.revision,
-                thinking=thinking,
-                answer=answer,
-                correct=True,
-                num_tokens=None,
-                sample=sample,
-            )
-        )
+        harvest.keep(q.id, thinking, answer, None, sample)
     return harvest
 
 
