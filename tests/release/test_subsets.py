@@ -156,6 +156,11 @@ def suite(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]
     return subprocess.run([sys.executable, "-m", "suite.cli", *args], capture_output=True, text=True, timeout=timeout)
 
 
+def subsets(release: Path, panel: list[Path], out: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    """``suite release subsets --release RELEASE --panel PANEL... --out OUT MORE...``."""
+    return suite("release", "subsets", "--release", str(release), "--panel", *map(str, panel), "--out", str(out), *more)
+
+
 UNREACHABLE = {
     "id": "unreachable",
     "problem": "Kim has 123457 boxes with 98765 beads in each box. How many beads does Kim have?",
@@ -324,20 +329,7 @@ def test_subsets_follow_from_the_panel_and_the_panel_is_recorded(
 ) -> None:
     bundles = [getattr(runs, m) for m in members]
     out = tmp_path / "new"
-    result = suite(
-        "release",
-        "subsets",
-        "--release",
-        str(runs.release),
-        "--panel",
-        *map(str, bundles),
-        "--out",
-        str(out),
-        "--size",
-        "1",
-        "--seed",
-        "5",
-    )
+    result = subsets(runs.release, bundles, out, "--size", "1", "--seed", "5")
     assert result.returncode == 0, result.stderr[-3000:]
     eligible, guidability = expected(bundles, runs.release)
     assert "arith/unreachable" in guidability and "arith/unreachable" not in eligible
@@ -386,23 +378,10 @@ def test_subsets_follow_from_the_panel_and_the_panel_is_recorded(
 
 
 def test_the_same_panel_and_seed_give_the_same_subsets(runs: Runs, tmp_path: Path) -> None:
-    panel = [str(runs.reasoner), str(runs.checkpoint)]
+    panel = [runs.reasoner, runs.checkpoint]
     outs = [tmp_path / "a", tmp_path / "b"]
     for out in outs:
-        result = suite(
-            "release",
-            "subsets",
-            "--release",
-            str(runs.release),
-            "--panel",
-            *panel,
-            "--out",
-            str(out),
-            "--size",
-            "1",
-            "--version",
-            "2.0.0",
-        )
+        result = subsets(runs.release, panel, out, "--size", "1", "--version", "2.0.0")
         assert result.returncode == 0, result.stderr[-3000:]
     for name in ("recoverability_shared.json", "guidability_shared.json"):
         assert (outs[0] / "subsets" / name).read_bytes() == (outs[1] / "subsets" / name).read_bytes()
@@ -412,10 +391,9 @@ def test_the_same_panel_and_seed_give_the_same_subsets(runs: Runs, tmp_path: Pat
 
 def test_runs_on_an_earlier_version_serve_a_release_derived_from_it(runs: Runs, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
-    made = suite("release", "subsets", "--release", str(runs.release), "--panel", str(runs.random), "--out", str(first))
+    made = subsets(runs.release, [runs.random], first)
     assert made.returncode == 0, made.stderr[-3000:]
-    panel = [str(runs.reasoner), str(runs.random)]
-    made = suite("release", "subsets", "--release", str(first), "--panel", *panel, "--out", str(second))
+    made = subsets(first, [runs.reasoner, runs.random], second)
     assert made.returncode == 0, made.stderr[-3000:]
     release, parent = load_release(second), load_release(first)
     recorded = release.manifest["panel"]
@@ -480,7 +458,7 @@ def test_an_incomplete_solo_pass_is_refused(runs: Runs, tmp_path: Path) -> None:
 
 def test_the_loader_checks_the_recorded_panel(runs: Runs, tmp_path: Path) -> None:
     out = tmp_path / "new"
-    result = suite("release", "subsets", "--release", str(runs.release), "--panel", str(runs.random), "--out", str(out))
+    result = subsets(runs.release, [runs.random], out)
     assert result.returncode == 0, result.stderr[-3000:]
     manifest = json.loads((out / "manifest.json").read_text())
     cases: list[tuple[Callable[[dict[str, Any]], None], str]] = [
