@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from suite._latex import last_boxed
-from suite.release._normalise import aime_id_from_url, integer_string, strip_leading_zeros, strip_math_delimiters
+from suite.release._normalise import aime_id_from_url, integer_string, olympiad_answer, strip_leading_zeros
 
 Fields = dict[str, Any]
 """Question fields without ``benchmark`` and ``source``: id (native), problem, answer, metadata..."""
@@ -134,7 +134,7 @@ def _olympiadbench(row: dict[str, Any], index: int, config: str) -> Fields:
     return {
         "id": f"olympiadbench-{row['id']}",
         "problem": row["question"],
-        "answer": strip_math_delimiters(str(first or ""), multiple=bool(row.get("is_multiple_answer"))),
+        "answer": olympiad_answer(str(first or "")),
         "answer_type": row.get("answer_type"),
         "is_multiple_answer": bool(row.get("is_multiple_answer")),
         "unit": row.get("unit") or None,

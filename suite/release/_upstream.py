@@ -18,7 +18,7 @@ from typing import Any
 
 from suite._errors import SuiteError
 from suite._latex import last_boxed
-from suite.release._normalise import aime_id_from_url, integer_string, strip_leading_zeros
+from suite.release._normalise import aime_id_from_url, integer_string, olympiad_answer, strip_leading_zeros
 
 Row = dict[str, Any]
 """A normalised row: ``id``, ``problem``, ``answer``, ``source`` and the benchmark's extra fields."""
@@ -206,16 +206,6 @@ def normalise_minerva(source: PinnedSource, data: Mapping[str, bytes]) -> list[R
             }
         )
     return rows
-
-
-def olympiad_answer(final_answer: str) -> str:
-    """``final_answer[0]`` without a trailing full stop and one ``$...$`` around the whole (``$a$, $b$`` kept)."""
-    answer = final_answer.strip()
-    if answer.endswith("."):
-        answer = answer[:-1].rstrip()
-    if len(answer) > 1 and answer[0] == answer[-1] == "$" and "$" not in answer[1:-1]:
-        answer = answer[1:-1].strip()
-    return answer
 
 
 def normalise_olympiadbench(source: PinnedSource, data: Mapping[str, bytes]) -> list[Row]:

@@ -26,7 +26,9 @@ import pytest
 from suite._errors import SuiteError
 from suite.release import PINNED_SOURCES, PinnedSource, build_release, verify_release
 from suite.release import _sources as sources
-from suite.release._upstream import GITHUB_RAW, olympiad_answer
+from suite.release._benchmarks import _olympiadbench
+from suite.release._normalise import olympiad_answer
+from suite.release._upstream import GITHUB_RAW
 from tests.test_cli import run_suite
 
 
@@ -252,6 +254,11 @@ RULES: list[Case] = [
     ("olympiad multiple answers in one span", lambda: olympiad_answer("$-2,0,2$"), "-2,0,2"),
     ("olympiad several spans kept", lambda: olympiad_answer("$f(n)=n$, $g(n)=1$"), "$f(n)=n$, $g(n)=1$"),
     ("olympiad plain", lambda: olympiad_answer(" 12 "), "12"),
+    (  # the --source hf reader: it stripped the outer dollars of several spans (40 of 675 answers mangled)
+        "olympiad several spans kept from the Hub's rows",
+        lambda: _olympiadbench({"id": 1, "question": "q", "final_answer": ["$f(n)=n$, $g(n)=1$"]}, 0, "c")["answer"],
+        "$f(n)=n$, $g(n)=1$",
+    ),
 ]
 
 
