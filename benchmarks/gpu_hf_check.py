@@ -50,7 +50,7 @@ def main() -> None:
         folder = out / ("killed" if name.startswith("killed") else name)
         run |= summary(folder)
         run["validate_exit"] = subprocess.run(
-            [sys.executable, "-m", "suite.cli", "validate", str(folder)], capture_output=True
+            [sys.executable, "-m", "suite.cli", "validate", str(folder), "--release", args.release], capture_output=True
         ).returncode
     report["runs"] = runs
     digests = {run["samples_sha256"] for run in runs.values()}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from suite.evaluation import EvalConfig, evaluate
+from suite.evaluation._evaluate import BackendFactory, make_backend
 from suite.evaluation._plan import PlannedTest
 from suite.evaluation._run import Progress
 from suite.leaderboard import build_database
@@ -25,11 +26,12 @@ def run_demo(
     source: Path | None = None,
     benchmarks: tuple[str, ...] | None = None,
     on_plan: Callable[[Release, list[PlannedTest]], None] | None = None,
+    backend_factory: BackendFactory = make_backend,
 ) -> dict[str, Any]:
     """Train or load the tiny reasoner, build a small release, run ``suite eval`` (hf), validate, build the site.
 
     ``source``: build the release from this mirror folder instead of the built-in generated
-    arithmetic questions (then ``benchmarks`` picks which of its files).
+    arithmetic questions (then ``benchmarks`` picks which of its files). ``backend_factory``: as ``evaluate``'s.
     """
     reasoner = ensure_reasoner(log=True)
     release = out / "release"
@@ -49,6 +51,6 @@ def run_demo(
         import shutil
 
         shutil.rmtree(bundle)  # the demo always starts fresh
-    result = evaluate(config, release, bundle, progress, on_plan=on_plan)
+    result = evaluate(config, release, bundle, progress, backend_factory, on_plan=on_plan)
     build_database([str(bundle)], out / "leaderboard.duckdb", [load_release(release)], out / "site")
     return result

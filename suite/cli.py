@@ -235,32 +235,11 @@ def _print_release(release: object, headline: str) -> None:
     console.print(f"subsets: {subsets}\nguides: {guides}\n{headline}")
 
 
-def _fractions(text: str, flag: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise SuiteError(f"{flag} {text!r} must be comma-separated numbers, e.g. 0,0.2,0.4.") from None
-
-
 def _cmd_eval(args: argparse.Namespace) -> None:
     try:  # a stop at any moment, start-up and summary included, leaves a run the same command resumes
         _eval(args)
     except KeyboardInterrupt:
         raise Stopped(Path(args.out)) from None
-
-
-def _template_kwargs(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise SuiteError(
-            f"--chat-template-kwargs {text!r} must be a JSON object, e.g. '{{\"enable_thinking\": true}}'."
-        )
-    return value
 
 
 def _check_release_folder(path: Path) -> None:
@@ -277,78 +256,80 @@ def _check_release_folder(path: Path) -> None:
 
 def _eval(args: argparse.Namespace) -> None:
     _check_release_folder(Path(args.release))  # first: the default ./release is often missing
-    from suite.backends._selection import resolve_backend
-    from suite.evaluation import EvalConfig, evaluate
-    from suite.evaluation._config import PROTOCOLS, protocol_defaults
-
-    if args.protocol not in PROTOCOLS:
-        raise SuiteError(f"--protocol {args.protocol} is unknown; use {' or '.join(PROTOCOLS)}.")
-    defaults = protocol_defaults(args.protocol, args.distractor_fraction)
+    from suite._eval_options import eval_config
+    from suite._plan_panel import plan_header
+    from suite.evaluation import evaluate
 
     if args.data_parallel_size is not None:
         from suite.backends._vllm import DATA_PARALLEL_REFUSED
 
         raise SuiteError(DATA_PARALLEL_REFUSED)
-    from suite.backends._openai import server_urls
-
-    engine_args = {}
-    for pair in args.engine_arg or ():
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise SuiteError(f"--engine-arg {pair!r} is not KEY=VALUE.")
-        engine_args[key] = value
-    config = EvalConfig(
-        model=args.model,
-        revision=args.revision,
-        backend=resolve_backend(args.backend),  # once, before the plan: the plan and result.json name the engine
-        base_url=server_urls(args.base_url or ()),
-        tests=tuple(t.strip() for t in args.tests.split(",") if t.strip()),
-        samples=args.samples,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        max_tokens=args.max_tokens,
-        limit=args.limit,
-        benchmarks=tuple(args.benchmarks.split(",")) if args.benchmarks else None,
-        seed=args.seed,
-        protocol=args.protocol,
-        distractor_fraction=args.distractor_fraction,
-        distractor_percentiles=defaults["distractor_percentiles"],
-        distractors_from=tuple(args.distractors_from or ()),
-        positions=_fractions(args.positions, "--positions") if args.positions else defaults["positions"],
-        guide_fractions=_fractions(args.guide_fractions, "--guide-fractions"),
-        recoverability_continuations=args.recoverability_continuations,
-        guidability_continuations=args.guidability_continuations,
-        individual_subset_size=args.individual_subset_size,
-        keep_opening=args.keep_opening,
-        transition=args.transition.encode().decode("unicode_escape") if args.transition else defaults["transition"],
-        thinking_format=args.thinking_format,
-        chat_template_kwargs=_template_kwargs(args.chat_template_kwargs),
-        trust_remote_code=args.trust_remote_code,
-        engine_args=engine_args,
-        tensor_parallel_size=args.tensor_parallel_size,
-        pipeline_parallel_size=args.pipeline_parallel_size,
-        judge_url=args.judge_url,
-        judge_model=args.judge_model,
-        grading_timeout_s=args.grading_timeout_s,
-        grading_workers=args.grading_workers,
-    )
-    bar, progress = _progress_bar()
-
-    def show_plan(release: Any, plan: Any) -> None:
-        from suite._summary import plan_table
-
-        console.print(plan_table(args.model, release, plan, args.out, config.backend))
-
-    with bar:
-        result = evaluate(
+    local = Path(args.model).is_dir()
+    if args.revision is not None and local:
+        raise SuiteError(
+            f"--revision {args.revision} names a version of a Hub model, but {args.model} is a local folder "
+            "(pinned by the sha256 of its files); drop --revision."
+        )
+    config = eval_config(args.model, vars(args), getattr(args, "config_file", None))
+    out = Path(args.out)
+    result = _live_run(
+        args.verbosity,
+        out,
+        lambda release: plan_header(config, release, args.out, local),
+        lambda on_plan, progress, factory: evaluate(
             config,
             Path(args.release),
-            Path(args.out),
+            out,
             progress,
-            on_plan=show_plan,
+            backend_factory=factory,
+            on_plan=on_plan,
             require_complete=args.require_complete,
-        )
-    _print_result(result, args.out)
+        ),
+    )
+    _print_result(result, args.out, args.details)
+
+
+def _live_run(
+    verbosity: str,
+    out: Path,
+    header: Callable[[Any], Any],
+    run: Callable[[Callable[[Any, Any], None], Callable[[int, int, int, int], None], Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """``run`` with the plan panel before the model loads, the live display after it, and logging to ``run.log``.
+
+    ``run`` gets the plan callback, the runner's progress callback and the backend factory to pass on;
+    ``header`` makes the plan panel's header from the release.
+    """
+    import logging
+    import shlex
+
+    from suite._logging import route_transformers, run_logging
+    from suite._plan_panel import plan_panel, plan_text
+    from suite._progress import LiveProgress
+    from suite.evaluation._evaluate import make_backend
+
+    log = logging.getLogger("suite.cli")
+    live = LiveProgress(console)
+
+    def on_plan(release: Any, plan: Any) -> None:
+        top = header(release)
+        console.print(plan_panel(top, plan))
+        for line in plan_text(top, plan):
+            log.info("%s", line)
+        live.start(plan)
+
+    def factory(config: Any, source: Any) -> tuple[Any, Any]:
+        route_transformers()  # just before transformers loads the model: its warnings go to run.log
+        log.info("model: %s (%s, %s) from %s", config.model, source.kind, source.revision, source.path)
+        backend, tokenizer = make_backend(config, source)
+        return live.watch(backend), tokenizer
+
+    with run_logging(errors, verbosity, out):
+        log.info("suite %s: %s", __version__, shlex.join(["suite", *sys.argv[1:]]))
+        try:
+            return run(on_plan, live.report, factory)
+        finally:
+            live.stop()
 
 
 class Stopped(Exception):
@@ -383,11 +364,31 @@ def _progress_bar() -> tuple[Progress, Callable[[int, int, int, int], None]]:
     return bar, progress
 
 
-def _print_result(result: dict[str, Any], where: str) -> None:
-    from suite._summary import summary_tables
+def _print_tables(result: dict[str, Any], where: str, details: bool) -> None:
+    """The headline table of the bundle in ``where`` (from its samples), then every metric cell when ``details``."""
+    from suite._show import headline_of
+    from suite._summary import headline_table, summary_tables
 
-    for table in summary_tables(result):
+    _print_whole(headline_table(result, headline_of(result, Path(where))))
+    for table in summary_tables(result) if details else ():
         console.print(table)
+
+
+def _print_whole(table: Table) -> None:
+    """A table at its natural width when the output is not a terminal (a log, a pipe): numbers never wrap there."""
+    from rich.measure import Measurement
+
+    width = console.width
+    if not console.is_terminal:
+        console.width = max(width, Measurement.get(console, console.options.update(width=1000), table).maximum)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
+
+
+def _print_result(result: dict[str, Any], where: str, details: bool = False) -> None:
+    _print_tables(result, where, details)
     for note in result["notes"]:
         console.print(f"note: {note}")
     console.print(f"bundle: {where} (validated)")
@@ -395,41 +396,95 @@ def _print_result(result: dict[str, Any], where: str) -> None:
 
 def _cmd_demo(args: argparse.Namespace) -> None:
     from suite._demo import run_demo
+    from suite._plan_panel import PlanHeader
 
     out = Path(args.out)
     console.print("suite demo: tiny reasoner on CPU (trained on first use, about 5 minutes on 2 cores)")
-    bar, progress = _progress_bar()
+    benchmarks = tuple(args.benchmarks.split(",")) if args.benchmarks else None
+    source = Path(args.source) if args.source else None
 
-    def show_plan(release: Any, plan: Any) -> None:
-        from suite._summary import plan_table
+    def header(release: Any) -> PlanHeader:
+        version = f"{release.version} (manifest sha256 {release.manifest_sha256[:12]}...)"
+        return PlanHeader(
+            "the tiny reasoner", "local folder: pinned by the sha256 of its files", "hf", version, str(out / "bundle")
+        )
 
-        console.print(plan_table("the tiny reasoner", release, plan, str(out / "bundle")))
-
-    with bar:
-        benchmarks = tuple(args.benchmarks.split(",")) if args.benchmarks else None
-        source = Path(args.source) if args.source else None
-        result = run_demo(out, progress, args.questions, source, benchmarks, on_plan=show_plan)
-    _print_result(result, str(out / "bundle"))
+    result = _live_run(
+        args.verbosity,
+        out / "bundle",
+        header,
+        lambda on_plan, progress, factory: run_demo(
+            out, progress, args.questions, source, benchmarks, on_plan=on_plan, backend_factory=factory
+        ),
+    )
+    _print_result(result, str(out / "bundle"), args.details)
     console.print(f"leaderboard site: {out / 'site' / 'index.html'} (open it in a browser)")
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
-    from rich.text import Text
+    from suite.evaluation._bundle import check_samples, checked_result
+    from suite.evaluation._rederive import rederive
+    from suite.release import load_release
 
-    from suite._summary import summary_tables
-    from suite.evaluation import validate_bundle
-
-    result = validate_bundle(Path(args.bundle))
-    for table in summary_tables(result):
-        # Model ids and benchmark names come from the bundle: shown as plain text, never read as rich markup.
-        table.title = Text(str(table.title)) if isinstance(table.title, str) else table.title
-        for column in table.columns:
-            column._cells = [Text(c) if isinstance(c, str) else c for c in column._cells]
-        console.print(table)
+    result, samples_path = checked_result(Path(args.bundle))
+    check_samples(result, samples_path)  # what needs no release first: a broken bundle is refused as such
+    _check_release_folder(Path(args.release))
+    rederived = rederive(result, samples_path, load_release(Path(args.release)), args.grading_workers)
+    _print_tables(result, args.bundle, args.details)  # bundle text is shown as plain text, never rich markup
     console.print(
-        f"{args.bundle}: valid; every metric recomputed from {result['samples']['count']} samples matches",
+        f"{args.bundle}: valid; every metric recomputed from {result['samples']['count']} samples matches, "
+        f"{rederived.regraded} completions re-graded alike, all {rederived.requests} requests the protocol implies "
+        "present with their steers"
+        + (f" ({rederived.judged} grades the judge made correct kept)" if rederived.judged else ""),
         markup=False,
         highlight=False,
+    )
+
+
+_DETAILS_HELP = "also print every metric cell: solo per benchmark, recoverability by position, guidability by fraction"
+
+
+def _cmd_show(args: argparse.Namespace) -> None:
+    from suite._show import show_bundle, show_markdown
+
+    result, rows = show_bundle(Path(args.bundle))
+    if args.markdown:
+        print(show_markdown(result, rows, args.details), end="")
+        return
+    from suite._summary import headline_table, plain, summary_tables
+
+    _print_whole(headline_table(result, rows))
+    for table in summary_tables(result) if args.details else ():
+        console.print(table)
+    for note in result["notes"]:
+        console.print(plain(f"note: {note}"), soft_wrap=True)
+
+
+def _cmd_compare(args: argparse.Namespace) -> None:
+    from suite._compare import compare, compare_markdown, compare_table, flags, legend, load_runs
+    from suite._summary import plain
+
+    runs = load_runs([Path(b) for b in args.bundles])
+    differences = compare(runs)
+    if args.markdown:
+        print(compare_markdown(runs, differences), end="")
+        return
+    for line in legend(runs):
+        console.print(plain(line), soft_wrap=True)
+    _print_whole(compare_table(runs, differences))
+    for flag in (f for r in runs[1:] for f in flags(runs[0], r)):
+        console.print(plain(f"flag: {flag}"), soft_wrap=True)
+
+
+def _cmd_export(args: argparse.Namespace) -> None:
+    from suite._export import export_parquet
+
+    count = export_parquet(Path(args.bundle), Path(args.parquet))
+    console.print(
+        f"{args.parquet}: {count} samples, one row each (from the validated bundle {args.bundle})",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -442,6 +497,10 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
 
     releases = [load_release(Path(r)) for r in args.release or [os.environ.get("SUITE_RELEASE", "release")]]
     site = Path(args.site)
+    if not args.bundles and not args.verified:  # the default: the repository's leaderboard/results/ folders
+        from suite.leaderboard._layout import SELF_REPORTED, VERIFIED
+
+        args.bundles, args.verified = [str(SELF_REPORTED)], [str(VERIFIED)]
     verdicts = build_database(args.bundles, Path(args.db), releases, site, args.wait, args.jobs, args.verified or ())
 
     def plain(value: object) -> Text:  # bundle text is untrusted: never rich markup, never a lone surrogate
@@ -460,6 +519,22 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> None:
     console.print(f"site: {site / 'index.html'}")
     if rejected and args.strict:
         raise SuiteError(f"{len(rejected)} of {len(verdicts)} bundles were rejected (--strict).")
+
+
+def _cmd_leaderboard_publish_samples(args: argparse.Namespace) -> None:
+    from huggingface_hub.utils import disable_progress_bars
+
+    from suite.leaderboard._samples_hub import publish_samples
+    from suite.release import token_from_env
+
+    disable_progress_bars()
+    runs = publish_samples(Path(args.db), args.repo, token_from_env(args.token_env), args.endpoint, args.wait)
+    if not runs:
+        console.print(f"{args.db}: every verified run's samples are already published; nothing uploaded.")
+        return
+    lines = [f"{args.repo}: the samples of {len(runs)} verified run(s) uploaded in one commit"]
+    lines += [f"{run.run_id[:16]}  {run.samples} samples  {run.url}" for run in runs]
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 def _cmd_submit_check(args: argparse.Namespace) -> int:
@@ -595,6 +670,175 @@ def _cmd_tiny_reasoner(args: argparse.Namespace) -> None:
     console.print(f"tiny reasoner: {path}")
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Help with each option's default, where it has one (not for switches off and options unset by default)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+class _FileOptions(argparse.ArgumentParser):
+    """Reads a ``--config`` file's options as command-line words; an error is a ``SuiteError``, not an exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise SuiteError(re.sub(r"^argument ([^:]+): ", r"\1 ", message))
+
+
+class _EvalParser(_Parser):
+    """``suite eval``'s parser: a ``--config`` file's values first, the command line's over them."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        words = list(sys.argv[1:] if args is None else args)
+        namespace = argparse.Namespace() if namespace is None else namespace
+        # A first pass finds --config however it is spelled (--config=F, --conf F); the file's values go in
+        # first, then the command line's over them.
+        path = getattr(super().parse_known_args(words, argparse.Namespace())[0], "config", None)
+        if path is not None:
+            try:
+                _read_eval_config(Path(path), namespace)
+            except SuiteError as e:
+                _print_error(str(e))
+                raise SystemExit(2) from None
+        parsed, extras = super().parse_known_args(words, namespace)
+        assert parsed is not None
+        namespace = parsed
+        # Not required by argparse: a --config file may give them.
+        missing = [
+            shown for dest, shown in (("model", "model"), ("out", "--out")) if getattr(namespace, dest, None) is None
+        ]
+        if missing:
+            self.error(f"the following arguments are required: {', '.join(missing)}")
+        return namespace, extras
+
+
+def _read_eval_config(path: Path, namespace: argparse.Namespace) -> None:
+    """Put the options of the ``--config`` file at ``path`` into ``namespace``, checked as the command line's are."""
+    from suite._config_file import read_config_file
+    from suite._eval_options import config_tokens
+
+    record = read_config_file(path)
+    model, words = config_tokens(record["values"], f"--config {path}")
+    reader = _add_eval_options(_FileOptions(prog="suite eval", add_help=False, argument_default=argparse.SUPPRESS))
+    try:
+        values = reader.parse_args(words)
+    except SuiteError as e:
+        raise SuiteError(f"--config {path}: {e}; fix the file.") from None
+    for dest, value in vars(values).items():
+        setattr(namespace, dest, value)
+    if model is not None:
+        namespace.model = model
+    namespace.config_file = record
+
+
+def _add_eval_options(ev: argparse.ArgumentParser, with_defaults: bool = False) -> argparse.ArgumentParser:
+    """Every ``suite eval`` option from the one table (``suite._eval_options``), in its groups."""
+    from suite._eval_options import GROUPS, OPTIONS
+
+    groups = {name: ev.add_argument_group(title) for name, title in GROUPS.items()}
+    # No default: a model read from --config stays unless the command line names one.
+    groups["model"].add_argument(
+        "model", nargs="?", default=argparse.SUPPRESS, help="Hugging Face model id or local model folder"
+    )
+    types = {"whole": _whole(0), "count": _whole(1), "real": _real(0), "fraction": _real(0, 1, low_open=True)}
+    types["positive"] = _real(0, low_open=True)
+    for o in OPTIONS:
+        kwargs: dict[str, Any] = {"help": o.help, "metavar": o.metavar}
+        if o.kind == "switch":
+            kwargs = {"help": o.help, "action": "store_true"}
+        elif o.kind == "repeat":
+            kwargs["action"] = "append"
+        elif o.kind == "several":
+            kwargs["nargs"] = "+"
+        elif o.kind == "choice":
+            kwargs["choices"] = o.choices
+        else:
+            kwargs["type"] = types.get(o.kind)
+        if with_defaults:
+            kwargs["default"] = os.environ.get("SUITE_RELEASE", o.default) if o.name == "release" else o.cli_default()
+        groups[o.group].add_argument(o.flag, **kwargs)
+    # Refused with the reason (vLLM 0.32 has no offline data parallelism for dense models): see _vllm.py.
+    ev.add_argument("--data-parallel-size", type=int, help=argparse.SUPPRESS)
+    return ev
+
+
+def _add_eval_parser(commands: Any) -> None:
+    """``suite eval``: the parser is built from the options table, with ``--config`` and groups."""
+    ev = _EvalParser(
+        prog="suite eval",
+        description="Run the twin tests of Li & Goyal (arXiv 2510.06410) on a model and write a result bundle. "
+        "Options may also come from --config FILE; the command line wins over the file.",
+        formatter_class=_HelpFormatter,
+    )
+    ev.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML (.toml) or YAML (.yaml, .yml) file whose keys are these options' names without dashes "
+        '(model = "...", max-tokens = 320, tests = ["solo"]); repeated flags add to its lists; recorded in '
+        "result.json",
+    )
+    _add_eval_options(ev, with_defaults=True)
+    ev.add_argument("--details", action="store_true", help=_DETAILS_HELP)
+    ev.set_defaults(func=_cmd_eval, config_file=None)
+    # argparse has no way to hand add_parser a parser class: register it, then put this parser in its place.
+    commands.add_parser("eval", help="run the twin tests on a model and write a result bundle")
+    commands.choices["eval"] = ev
+
+
+def _add_demo_parser(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="the whole pipeline on CPU with the tiny reasoner (no GPU, no network)",
+        formatter_class=_HelpFormatter,
+    )
+    demo.add_argument("--out", default="demo", help="folder for the release, the bundle and the site")
+    demo.add_argument("--questions", type=_whole(1), default=24, help="questions to evaluate")
+    demo.add_argument("--source", help="build the release from this mirror folder instead of generated questions")
+    demo.add_argument("--benchmarks", help="with --source: which benchmark files to use")
+    demo.add_argument("--details", action="store_true", help=_DETAILS_HELP)
+    demo.add_argument(
+        "--verbosity",
+        choices=("error", "warning", "info", "debug"),
+        default="warning",
+        help="console messages (run.log in the bundle always has info and more)",
+    )
+    demo.set_defaults(func=_cmd_demo)
+
+
+def _cmd_list(args: argparse.Namespace) -> None:
+    from suite._catalogue import catalogue_tables, release_table
+    from suite.release import load_release
+
+    for table in catalogue_tables():
+        console.print(table)
+    path = Path(args.release or os.environ.get("SUITE_RELEASE", "release"))
+    if args.release is not None:
+        _check_release_folder(path)
+    elif not path.is_dir():
+        console.print(
+            f"release: {path} not found (default: $SUITE_RELEASE, else ./release); pass --release FOLDER "
+            "to list a release's benchmarks, subsets and guide sets.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    console.print(release_table(load_release(path)))
+
+
+def _add_list_parser(commands: Any) -> None:
+    listing = commands.add_parser(
+        "list",
+        help="what the suite runs (tests, protocols, backends, benchmarks) and what a release holds",
+        formatter_class=_HelpFormatter,
+    )
+    listing.add_argument("--release", help="release folder to list (default: $SUITE_RELEASE, else ./release, if any)")
+    listing.set_defaults(func=_cmd_list)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     from suite.container._spec import IMAGE
@@ -669,114 +913,48 @@ def build_parser() -> argparse.ArgumentParser:
     pull.add_argument("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co)")
     pull.set_defaults(func=_cmd_release_pull)
 
-    demo = commands.add_parser("demo", help="the whole pipeline on CPU with the tiny reasoner (no GPU, no network)")
-    demo.add_argument("--out", default="demo", help="folder for the release and the bundle (default: ./demo)")
-    demo.add_argument("--questions", type=_whole(1), default=24, help="questions to evaluate")
-    demo.add_argument("--source", help="build the release from this mirror folder instead of generated questions")
-    demo.add_argument("--benchmarks", help="with --source: which benchmark files to use")
-    demo.set_defaults(func=_cmd_demo)
+    _add_demo_parser(commands)
+    _add_eval_parser(commands)
+    _add_list_parser(commands)
 
-    ev = commands.add_parser("eval", help="run the twin tests on a model and write a result bundle")
-    ev.add_argument("model", help="Hugging Face model id or local model folder")
-    ev.add_argument("--revision", help="branch, tag or commit (resolved to a commit sha and recorded)")
-    ev.add_argument(
-        "--backend",
-        default="auto",
-        choices=["auto", "hf", "vllm", "openai"],
-        help="generation engine (default auto: vllm where vLLM and a GPU are present, else hf)",
-    )
-    ev.add_argument(
-        "--base-url",
-        action="append",
-        metavar="URL",
-        help="OpenAI-compatible server(s) for the openai backend; repeat the flag or give a comma list to spread "
-        "the run over several (an item's requests stay on one server; a failed server's go to the others)",
-    )
-    ev.add_argument(
+    validate = commands.add_parser("validate", help="check a result bundle and re-derive it from its release")
+    validate.add_argument("bundle")
+    validate.add_argument(
         "--release",
         default=os.environ.get("SUITE_RELEASE", "release"),
-        help="release folder (default: $SUITE_RELEASE, else ./release; the GPU image sets it)",
+        help="the bundle's release folder (default: $SUITE_RELEASE, else ./release)",
     )
-    ev.add_argument("--tests", default="solo,recoverability,guidability")
-    ev.add_argument("--samples", type=_whole(1), default=8, help="solo samples per question")
-    ev.add_argument("--temperature", type=_real(0), default=0.6)
-    ev.add_argument("--top-p", type=_real(0, 1, low_open=True), default=0.95)
-    ev.add_argument("--max-tokens", type=_whole(1), default=32768)
-    ev.add_argument("--limit", type=_whole(1), help="first N questions of each benchmark")
-    ev.add_argument("--benchmarks", help="comma-separated benchmarks of the release (default: all)")
-    ev.add_argument("--seed", type=_whole(0), default=0)
-    ev.add_argument("--out", required=True, help="bundle folder to write")
-    ev.add_argument(
-        "--require-complete",
-        action="store_true",
-        help="refuse to start when a test of Table 1 cannot run with this release (leaderboard runs use it)",
-    )
-    ev.add_argument(
-        "--protocol",
-        default="paper",
-        help="paper (the authors' scripts: unit cuts, '\\nLet me think.', distractor length rule; default) "
-        "or paper-text (the paper's prose: token cuts at sentence ends, 'Wait. Let me think')",
-    )
-    ev.add_argument(
-        "--distractor-fraction", type=_real(0, 1, low_open=True), default=0.2, help="0.2 (default) or the 0.4 ablation"
-    )
-    ev.add_argument(
-        "--distractors-from",
-        nargs="+",
-        metavar="BUNDLE",
-        help="cross-model ablation: other models' result bundles (same release) give the distractors",
-    )
-    ev.add_argument("--positions", help="insertion positions (default 0,0.2,0.4,0.6,0.8; 0-0.6 with fraction 0.4)")
-    ev.add_argument("--guide-fractions", default="0.2,0.4,0.6,0.8")
-    ev.add_argument("--recoverability-continuations", type=_whole(1), default=1)
-    ev.add_argument(
-        "--guidability-continuations",
-        type=_whole(1),
-        default=8,
-        help="continuations per (item, guide, fraction); the paper's 8 (fewer: a variant, recorded)",
-    )
-    ev.add_argument(
-        "--individual-subset-size",
-        type=_whole(1),
-        default=200,
-        help="recoverability items drawn from M's solved questions",
-    )
-    ev.add_argument("--keep-opening", action="store_true", help="ablation: keep M's opening paragraph")
-    ev.add_argument("--transition", help="transition phrase (backslash escapes allowed; default: the protocol's)")
-    ev.add_argument(
-        "--thinking-format",
-        help="think, mistral, harmony or none (default: chosen from the model's chat template and tokenizer)",
-    )
-    ev.add_argument(
-        "--chat-template-kwargs",
-        metavar="JSON",
-        help="variables for the chat template, e.g. '{\"enable_thinking\": true}' (recorded)",
-    )
-    ev.add_argument("--trust-remote-code", action="store_true")
-    ev.add_argument("--engine-arg", action="append", metavar="KEY=VALUE")
-    ev.add_argument("--tensor-parallel-size", type=_whole(1), default=1)
-    # Refused with the reason (vLLM 0.32 has no offline data parallelism for dense models): see _vllm.py.
-    ev.add_argument("--data-parallel-size", type=int, help=argparse.SUPPRESS)
-    ev.add_argument("--pipeline-parallel-size", type=_whole(1), default=1)
-    ev.add_argument("--judge-url")
-    ev.add_argument("--judge-model")
-    ev.add_argument(
-        "--grading-timeout-s",
-        type=_real(0, low_open=True),
-        default=5.0,
-        help="Math-Verify's deadline per answer, seconds; a timed-out answer is retried once (default 5)",
-    )
-    ev.add_argument("--grading-workers", type=_whole(1), default=2, help="grader processes (default 2)")
-    ev.set_defaults(func=_cmd_eval)
-
-    validate = commands.add_parser("validate", help="check a result bundle and recompute its metrics")
-    validate.add_argument("bundle")
+    validate.add_argument("--grading-workers", type=_whole(1), default=2, help="grader processes (default 2)")
+    validate.add_argument("--details", action="store_true", help=_DETAILS_HELP)
     validate.set_defaults(func=_cmd_validate)
+
+    show = commands.add_parser("show", help="a bundle's headline table (validated first), on screen or as Markdown")
+    show.add_argument("bundle")
+    show.add_argument("--markdown", action="store_true", help="print a GitHub Markdown table instead")
+    show.add_argument("--details", action="store_true", help=_DETAILS_HELP)
+    show.set_defaults(func=_cmd_show)
+
+    comp = commands.add_parser(
+        "compare", help="each test's difference from the first bundle, with 95%% intervals (paired where items match)"
+    )
+    comp.add_argument("bundles", nargs="+", metavar="BUNDLE", help="two or more bundles; the first is the baseline")
+    comp.add_argument("--markdown", action="store_true", help="print a GitHub Markdown table instead")
+    comp.set_defaults(func=_cmd_compare)
+
+    export = commands.add_parser("export", help="a bundle's samples as Parquet (pandas, DuckDB, datasets)")
+    export.add_argument("bundle")
+    export.add_argument("--parquet", required=True, metavar="FILE", help="Parquet file to write (replaced atomically)")
+    export.set_defaults(func=_cmd_export)
 
     board = commands.add_parser("leaderboard", help="merge result bundles into DuckDB and build the static site")
     board_commands = board.add_subparsers(dest="leaderboard_command", required=True, metavar="SUBCOMMAND")
     lb = board_commands.add_parser("build", help="validate bundles, merge them into DuckDB, export, build the site")
-    lb.add_argument("bundles", nargs="*", help="bundle folders, folders of bundles, or globs (self-reported runs)")
+    lb.add_argument(
+        "bundles",
+        nargs="*",
+        help="bundle folders, folders of bundles, or globs (self-reported runs); with neither these nor --verified: "
+        "leaderboard/results/self-reported and leaderboard/results/verified",
+    )
     lb.add_argument("--verified", action="append", help="bundles run by the maintainers (marked verified)")
     lb.add_argument("--db", default="leaderboard.duckdb", help="DuckDB file (created if missing)")
     lb.add_argument("--site", default="site", help="folder for the static site and its downloads")
@@ -785,6 +963,16 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--wait", type=_real(0), default=60.0, help="seconds to wait for another build on --db")
     lb.add_argument("--jobs", type=_whole(1), help="worker processes (default: one per available core)")
     lb.set_defaults(func=_cmd_leaderboard_build)
+    ps = board_commands.add_parser(
+        "publish-samples",
+        help="upload every verified run's samples (Parquet + browser chunks) to a dataset repository, one commit",
+    )
+    ps.add_argument("--db", default="leaderboard.duckdb", help="the leaderboard's DuckDB file")
+    ps.add_argument("--repo", required=True, help="dataset repository OWNER/NAME (created if missing)")
+    ps.add_argument("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co)")
+    ps.add_argument("--token-env", metavar="VAR", help="variable that holds a write token (default HF_TOKEN)")
+    ps.add_argument("--wait", type=_real(0), default=60.0, help="seconds to wait for a build using --db")
+    ps.set_defaults(func=_cmd_leaderboard_publish_samples)
 
     container = commands.add_parser("container", help="run suite eval in the suite's GPU image (Docker SDK)")
     container_commands = container.add_subparsers(dest="container_command", required=True, metavar="SUBCOMMAND")
@@ -827,12 +1015,14 @@ def build_parser() -> argparse.ArgumentParser:
     bind.add_argument("--markdown", help="also write the answer as a Markdown comment to this file")
     bind.set_defaults(func=_cmd_submit_bind)
     place = submit_commands.add_parser(
-        "place", help="check a verified run's artifact again and copy it under results/verified/ (atomic)"
+        "place", help="check a verified run's artifact again and copy it under leaderboard/results/verified/ (atomic)"
     )
     place.add_argument("bundle", help="the downloaded artifact: result.json and samples.jsonl.gz, nothing else")
     place.add_argument("--model", required=True, help="the model id of the bound verdict")
     place.add_argument("--commit", required=True, help="the commit sha of the bound verdict")
-    place.add_argument("--into", default="results/verified", help="results folder (default results/verified)")
+    place.add_argument(
+        "--into", default="leaderboard/results/verified", help="results folder (default leaderboard/results/verified)"
+    )
     place.set_defaults(func=_cmd_submit_place)
 
     guides = commands.add_parser("guides", help="guide trajectories from an OpenAI-compatible chat endpoint")

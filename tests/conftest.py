@@ -149,7 +149,9 @@ HF_RUN = ("--max-tokens", TINY_MAX_TOKENS, "--individual-subset-size", "6")
 def hf_bundle(arith_release: Path, tiny_reasoner: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An uninterrupted ``suite eval`` of the tiny reasoner with the hf backend."""
     out = tmp_path_factory.mktemp("bundle") / "run"
-    result = run_suite("eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(out), *HF_RUN)
+    result = run_suite(
+        "eval", str(tiny_reasoner), "--release", str(arith_release), "--out", str(out), *HF_RUN, "--details"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "bundle:" in result.stdout and "Recoverability (individual)" in result.stdout
     return out

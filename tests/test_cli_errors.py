@@ -88,6 +88,17 @@ ARGUMENTS = [
     _arg("submit check", "--min-context", "0", WHOLE),
     _arg("demo", "--questions", "0", WHOLE),
     _arg("tiny-reasoner", "--seed", "-3", "a whole number of at least 0"),
+    _arg("eval", "--batch-size", "0", WHOLE),
+    Case(
+        ("eval", "M", "--out", "{tmp}/o", "--dtype", "float8"),
+        "error: suite eval: --dtype invalid choice: 'float8' (choose from 'auto', 'float32', 'bfloat16', 'float16'); "
+        "see suite eval --help.",
+    ),
+    Case(
+        ("eval", "M", "--out", "{tmp}/o", "--verbosity", "loud"),
+        "error: suite eval: --verbosity invalid choice: 'loud' (choose from 'error', 'warning', 'info', 'debug'); "
+        "see suite eval --help.",
+    ),
     # Hostile values stay on one line and are shown, not interpreted.
     Case(
         ("eval", "M", "--out", "{tmp}/o", "--limit", "[red]1\n"),
@@ -98,6 +109,19 @@ ARGUMENTS = [
         "error: suite eval: the following arguments are required: --out; see suite eval --help.",
     ),
 ]
+
+CONFIG_FILES = {
+    "run.json": "{}",
+    "broken.toml": "max-tokens = \n",
+    "broken.yaml": "max-tokens: [1\n",
+    "list.yaml": "- max-tokens\n",
+    "bad-key.toml": "max_token = 3\n",
+    "bad-value.toml": 'model = "M"\nmax-tokens = 0\n',
+    "bad-choice.toml": 'dtype = "float8"\n',
+    "bad-switch.toml": 'keep-opening = "yes"\n',
+    "no-out.toml": 'model = "M"\n',
+}
+"""``--config`` files of the cases below, written into the test's folder."""
 
 ERRORS = [
     # A missing default ./release names the path, the default's source and how to get one.
@@ -125,6 +149,55 @@ ERRORS = [
     Case(
         ("eval", "{model}", "--release", "{release}", "--backend", "hf", "--out", "{tmp}/x[/]y"),
         "error: --out {tmp}/x[/]y is a file; pass a folder for the result bundle.",
+    ),
+    # --config FILE: each problem names the file (and the key), the file is never half-read.
+    Case(
+        ("eval", "--config", "{tmp}/nope.toml"),
+        "error: --config {tmp}/nope.toml cannot be read (No such file or directory); "
+        "pass an existing TOML or YAML file.",
+    ),
+    Case(
+        ("eval", "--config", "{tmp}/run.json"),
+        "error: --config {tmp}/run.json is neither .toml nor .yaml/.yml; name the file for its format.",
+    ),
+    Case(("eval", "--config", "{tmp}/broken.toml"), "error: --config {tmp}/broken.toml is not valid TOML (", False),
+    Case(("eval", "--config", "{tmp}/broken.yaml"), "error: --config {tmp}/broken.yaml is not valid YAML (", False),
+    Case(
+        ("eval", "--config", "{tmp}/list.yaml"),
+        "error: --config {tmp}/list.yaml must hold keys and values (max-tokens = 320), not a list or a value.",
+    ),
+    Case(
+        ("eval", "--config", "{tmp}/bad-key.toml"),
+        "error: --config {tmp}/bad-key.toml: 'max_token' is not an option of suite eval; keys are the flags "
+        "without dashes, e.g. max-tokens (see suite eval --help).",
+    ),
+    Case(
+        ("eval", "--config", "{tmp}/bad-value.toml"),
+        "error: --config {tmp}/bad-value.toml: --max-tokens 0 is not a whole number of at least 1; fix the file.",
+    ),
+    Case(
+        ("eval", "--config", "{tmp}/bad-choice.toml"),
+        "error: --config {tmp}/bad-choice.toml: --dtype invalid choice: 'float8' (choose from 'auto', 'float32', "
+        "'bfloat16', 'float16'); fix the file.",
+    ),
+    Case(
+        ("eval", "--config", "{tmp}/bad-switch.toml"),
+        "error: --config {tmp}/bad-switch.toml: keep-opening must be true or false; fix the file.",
+    ),
+    Case(
+        ("eval", "--config", "{tmp}/no-out.toml"),
+        "error: suite eval: the following arguments are required: --out; see suite eval --help.",
+    ),
+    # A local folder is pinned by its files' hash: a --revision for it would be silently meaningless.
+    Case(
+        ("eval", "{model}", "--release", "{release}", "--revision", "main", "--out", "{tmp}/o"),
+        "error: --revision main names a version of a Hub model, but {model} is a local folder (pinned by the "
+        "sha256 of its files); drop --revision.",
+    ),
+    Case(
+        ("eval", "{model}", "--release", "{release}", "--backend", "hf", "--device-map", "auto", "--out", "{tmp}/o"),
+        "error: --device-map auto needs accelerate, which is not installed: pip install 'off-trajectory-suite[hf]'.",
+        without="accelerate",
     ),
     # Installs without an extra: the install hint keeps its [extra].
     Case(
@@ -186,6 +259,8 @@ def test_user_error_is_one_line(
 ) -> None:
     (tmp_path / "x[").mkdir()
     (tmp_path / "x[/]y").write_text("not a folder\n")  # a file "]y" in a folder "x[": rich would read "[/]"
+    for name, text in CONFIG_FILES.items():
+        (tmp_path / name).write_text(text)
     model = tiny_model("qwen3") if "{model}" in case.args else Path("M")
 
     def fill(text: str) -> str:

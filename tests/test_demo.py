@@ -11,8 +11,9 @@ from tests.test_cli import run_suite
 def test_demo_runs_the_whole_pipeline(tiny_reasoner: Path, tmp_path: Path) -> None:
     result = run_suite("demo", "--out", str(tmp_path / "demo"), "--questions", "8")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "bundle:" in result.stdout and "Solo Pass@1" in result.stdout
-    assert run_suite("validate", str(tmp_path / "demo" / "bundle")).returncode == 0
+    assert "bundle:" in result.stdout and "Pass@1" in result.stdout and "Solo Pass@1" not in result.stdout
+    demo = tmp_path / "demo"
+    assert run_suite("validate", str(demo / "bundle"), "--release", str(demo / "release")).returncode == 0
     report = json.loads((tmp_path / "demo" / "bundle" / "result.json").read_text())
     assert report["items"]["questions"] == 8 and set(report["metrics"]) == {"solo", "recoverability", "guidability"}
     assert run_suite("release", "verify", str(tmp_path / "demo" / "release")).returncode == 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -230,10 +232,94 @@ def test_propose_installs_before_the_token_and_rechecks_the_artifact() -> None:
     assert place["env"] == {"MODEL": "${{ needs.bind.outputs.model }}", "COMMIT": "${{ needs.bind.outputs.commit }}"}
     assert steps.index(place) < min(holds)
     assert (
-        'suite submit place "$RUNNER_TEMP/bundle" --model "$MODEL" --commit "$COMMIT" --into results/verified'
-        in (place["run"])
+        'suite submit place "$RUNNER_TEMP/bundle" --model "$MODEL" --commit "$COMMIT" '
+        "--into leaderboard/results/verified" in place["run"]
     )
     assert "suite eval" not in "\n".join(s.get("run", "") for s in steps)
+
+
+def triggers(document: dict[Any, Any]) -> Any:
+    """A workflow's ``on`` (YAML reads the key as True)."""
+    return document.get(True, document.get("on"))
+
+
+def test_the_leaderboards_data_lives_in_the_leaderboard_folder() -> None:
+    from suite.leaderboard._layout import SELF_REPORTED, VERIFIED, paper_rows_file, site_settings
+
+    assert (str(SELF_REPORTED), str(VERIFIED)) == ("leaderboard/results/self-reported", "leaderboard/results/verified")
+    for folder in (SELF_REPORTED, VERIFIED):
+        assert (ROOT / folder / "README.md").is_file()
+    assert paper_rows_file() == ROOT / "leaderboard" / "paper" / "table1-math.csv"
+    assert "arXiv 2510.06410" in (ROOT / "leaderboard" / "paper" / "README.md").read_text()
+    assert site_settings(ROOT / "leaderboard" / "site.toml").title
+    assert not (ROOT / "results").exists() and not (ROOT / "suite" / "leaderboard" / "paper_table1_math.csv").exists()
+    board = load("leaderboard.yml")
+    assert triggers(board)["push"]["paths"] == ["leaderboard/**", "suite/**"]
+    build = next(s for s in board["jobs"]["build"]["steps"] if "suite leaderboard build" in s.get("run", ""))
+    assert (
+        "suite leaderboard build leaderboard/results/self-reported --verified leaderboard/results/verified "
+        "--db leaderboard.duckdb --site site"
+    ) in " ".join(script(build).split())
+    results = load("results.yml")
+    assert triggers(results)["pull_request"]["paths"] == ["leaderboard/results/**"]
+    guard = next(s for s in results["jobs"]["validate"]["steps"] if "github-actions[bot]" in s.get("run", ""))
+    assert 'git -C pr diff --name-only "$BASE" HEAD -- leaderboard/results/verified' in guard["run"]
+    assert "find pr/leaderboard/results -type l" in guard["run"]
+    propose = load("submission.yml")["jobs"]["propose"]["steps"]
+    assert any(s.get("run", "").count("git add leaderboard/results/verified") == 1 for s in propose)
+    texts = "\n".join(p.read_text() for p in [*WORKFLOWS, *(GITHUB / "ISSUE_TEMPLATE").glob("*.yml")])
+    assert not re.search(r"(?<![\w/])results/(verified|self-reported)", texts)  # no path of the old layout is left
+
+
+TABLE_1 = (
+    "solo",
+    "recoverability_individual",
+    "recoverability_shared",
+    "guidability_individual",
+    "guidability_shared",
+    "control",
+)
+
+
+def test_the_default_build_reads_the_leaderboard_folder(arith_release: Path, tmp_path: Path) -> None:
+    from suite.release import load_release
+    from tests.leaderboard.bundles import FakeRun, write_fake_bundle
+    from tests.test_cli import run_suite
+
+    place = run_suite("submit", "place", "--help")
+    assert "default leaderboard/results/verified" in " ".join(place.stdout.split())
+    release = load_release(arith_release)
+    repo = tmp_path / "repo"
+    for folder, model in (
+        ("self-reported/my-run", "org/self"),
+        ("verified/org--verified/0123456789ab", "org/verified"),
+    ):
+        run = FakeRun(
+            model,
+            0.5,
+            questions=len(release.questions),
+            release_version=release.version,
+            manifest_sha256=release.manifest_sha256,
+            release=release,
+            tests=tuple((name, None) for name in TABLE_1),  # every test ran: a standard run, ranked
+        )
+        write_fake_bundle(repo / "leaderboard" / "results" / folder, run)
+    build = subprocess.run(
+        [sys.executable, "-m", "suite.cli", "leaderboard", "build", "--release", str(arith_release), "--jobs", "1"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    assert "rejected" not in build.stdout, build.stdout[-3000:]
+    import duckdb
+
+    with duckdb.connect(str(repo / "leaderboard.duckdb"), read_only=True) as con:
+        ranked = sorted(con.execute("SELECT model_id, provenance FROM ranked").fetchall())
+    assert ranked == [("org/self", "self-reported"), ("org/verified", "verified")]
+    assert (repo / "site" / "index.html").is_file()
 
 
 def pr_code_runs(document: dict[str, Any]) -> list[str]:
@@ -258,7 +344,9 @@ def pr_code_runs(document: dict[str, Any]) -> list[str]:
             if re.search(r"\bpython3?\b", line) and not installs:
                 problems.append(f"runs python: {line.strip()}")
             for match in re.finditer(pr_path, line):
-                allowed = match.group(0).startswith(f"{pr_dir}/results") or line[: match.start()].endswith("git -C ")
+                allowed = match.group(0).startswith(f"{pr_dir}/leaderboard/results") or line[: match.start()].endswith(
+                    "git -C "
+                )
                 if not allowed:
                     problems.append(f"touches {match.group(0)} other than as data: {line.strip()}")
     return problems
@@ -268,7 +356,7 @@ def test_results_are_validated_by_the_base_branchs_code() -> None:
     document = load("results.yml")
     assert pr_code_runs(document) == []
     validate = next(s for s in document["jobs"]["validate"]["steps"] if "suite validate" in s.get("run", ""))
-    assert "find pr/results -name result.json" in validate["run"]
+    assert "find pr/leaderboard/results -name result.json" in validate["run"]
 
 
 @pytest.mark.parametrize(

@@ -5,15 +5,59 @@ holding every value that shapes a token's choice, and the model's own defaults (
 ``generation_config.json``: ``repetition_penalty``, ``top_k``, ``temperature``...) are
 dropped when the backend takes the model, since ``generate`` fills every field left
 unset from them.
+
+Progress is reported per generated token step, not per batch: a stopping criterion that never
+stops counts the rows still generating after each step and hands that count to ``on_step``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from suite._errors import SuiteError
 from suite.backends._base import Blocking, Completion, Request, SamplingConfig, max_new_tokens, package_versions
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+"""What ``--dtype`` takes; ``auto``: bfloat16 on a GPU, float32 on CPU."""
+
+StepReport = Callable[[int], None]
+"""Called after each generated token step with the number of tokens that step produced (rows still generating)."""
+
+
+def load_hf_backend(
+    path: Path, trust_remote_code: bool, dtype: str = "auto", device_map: str | None = None, batch_size: int = 32
+) -> tuple[HFBackend, Any]:
+    """M's weights and tokenizer from a local folder as an hf backend.
+
+    ``device_map`` None puts the whole model on one device (the GPU when there is one); any other value is
+    transformers' ``device_map`` (``auto`` spreads the layers over every visible GPU, which needs accelerate).
+    """
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError:
+        raise SuiteError(
+            "the hf backend needs torch and transformers: pip install 'off-trajectory-suite[hf]'."
+        ) from None
+    if dtype not in DTYPES:
+        raise SuiteError(f"--dtype {dtype} is unknown; use {', '.join(DTYPES)}.")
+    if device_map is not None and importlib.util.find_spec("accelerate") is None:
+        raise SuiteError(
+            f"--device-map {device_map} needs accelerate, which is not installed: "
+            "pip install 'off-trajectory-suite[hf]'."
+        )
+    cuda = torch.cuda.is_available()
+    weights = (torch.bfloat16 if cuda else torch.float32) if dtype == "auto" else getattr(torch, dtype)
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+    model = AutoModelForCausalLM.from_pretrained(
+        path, trust_remote_code=trust_remote_code, dtype=weights, device_map=device_map
+    )
+    device = None if device_map is not None else ("cuda" if cuda else "cpu")
+    return HFBackend(model, tokenizer, device, batch_size), tokenizer
 
 
 class HFBackend(Blocking):
@@ -29,12 +73,16 @@ class HFBackend(Blocking):
     window = 64
     """A few groups: the next is ready when one finishes."""
 
-    def __init__(self, model: Any, tokenizer: Any, device: str = "cpu", batch_size: int = 32) -> None:
+    on_step: StepReport | None = None
+    """Told the tokens of each generated token step (the live display's tokens/s); None: nobody listens."""
+
+    def __init__(self, model: Any, tokenizer: Any, device: str | None = "cpu", batch_size: int = 32) -> None:
+        """``device`` None: M is already placed (a ``device_map``); inputs go to its first device."""
         import torch
 
-        self.model = model.eval().to(device)
+        self.model = model.eval() if device is None else model.eval().to(device)
         self.tokenizer = tokenizer
-        self.device = device
+        self.device = str(self.model.device) if device is None else device
         self.batch_size = batch_size
         self.context_length = int(getattr(model.config, "max_position_embeddings", 32768))
         self._torch = torch
@@ -68,6 +116,8 @@ class HFBackend(Blocking):
         return out
 
     def _batch(self, rows: list[tuple[Request, int]], sampling: SamplingConfig) -> list[Completion]:
+        from transformers import StoppingCriteriaList
+
         torch = self._torch
         width = max(len(r.prompt_ids) for r, _ in rows)
         ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
@@ -78,11 +128,17 @@ class HFBackend(Blocking):
         limits = [max_new_tokens(sampling, self.context_length, len(r.prompt_ids)) for r, _ in rows]
         first, index = rows[0]
         torch.manual_seed(first.seed + index)
+        # Only the counter, which never stops a row, is added to what generate gets when someone listens.
+        listening: dict[str, Any] = {}
+        if self.on_step is not None:
+            counter = step_counter(self.on_step, width, limits, self._eos)
+            listening["stopping_criteria"] = StoppingCriteriaList([counter])
         with torch.no_grad():
             output = self.model.generate(
                 input_ids=ids.to(self.device),
                 attention_mask=mask.to(self.device),
                 generation_config=protocol_generation_config(sampling, max(limits), self._eos, self._pad),
+                **listening,
             )
         completions = []
         for i, (request, sample) in enumerate(rows):
@@ -146,6 +202,34 @@ def protocol_generation_config(sampling: SamplingConfig, max_new: int, eos: list
         eos_token_id=eos,
         pad_token_id=pad,
     )
+
+
+def step_counter(report: StepReport, width: int, limits: Sequence[int], eos: Sequence[int]) -> Any:
+    """A ``StoppingCriteria`` that never stops ``generate`` and reports each step's new tokens to ``report``.
+
+    A row counts until it has produced its end token or reached its own token limit (``limits``),
+    as the completions count their tokens.
+    """
+    import torch
+    from transformers import StoppingCriteria
+
+    ends = set(eos)
+
+    class StepCounter(StoppingCriteria):
+        def __init__(self) -> None:
+            self.finished = [False] * len(limits)
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            step = input_ids.shape[1] - width
+            count = 0
+            for row, token in enumerate(input_ids[:, -1].tolist()):
+                if not self.finished[row] and step <= limits[row]:
+                    count += 1
+                    self.finished[row] = token in ends
+            report(count)
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    return StepCounter()
 
 
 def _as_list(value: Any) -> list[int]:

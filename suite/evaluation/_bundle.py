@@ -50,6 +50,7 @@ def write_bundle(out: Path, result: dict[str, Any], samples: Iterable[Sample]) -
                     count += 1
             raw.flush()
             os.fsync(raw.fileno())
+            _readable(raw.fileno())
         except BaseException:
             Path(raw.name).unlink()
             raise
@@ -61,8 +62,16 @@ def write_bundle(out: Path, result: dict[str, Any], samples: Iterable[Sample]) -
     text = json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out, prefix=f".{RESULT}.", delete=False) as f:
         f.write(text)
+        _readable(f.fileno())
     os.replace(f.name, out / RESULT)
     return out
+
+
+def _readable(fd: int) -> None:
+    """Give a temporary file (created 0600) the mode a plain ``open`` would: 0666 less the umask (usually 0644)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
 
 
 def strict_json(text: str | bytes, where: str) -> Any:
@@ -164,7 +173,16 @@ def iter_samples(path: Path) -> Iterator[Sample]:
 
 _TEXT = ("question_id", "benchmark", "prompt_sha256", "completion", "finish_reason")
 _COUNTS = ("sample", "seed", "prompt_tokens", "completion_tokens")
-_OPTIONAL_TEXT = ("subset", "guide", "distractor_question_id", "distractor_model", "steer_own", "steer_transition")
+_OPTIONAL_TEXT = (
+    "subset",
+    "guide",
+    "distractor_question_id",
+    "distractor_model",
+    "steer_own",
+    "steer_transition",
+    "problem",
+    "answer",
+)
 _OPTIONAL_COUNTS = ("guide_sample", "distractor_sample", "own_sample")
 TESTS = ("solo", "recoverability", "guidability", "control")
 
@@ -200,7 +218,11 @@ def read_samples(path: Path) -> list[Sample]:
 
 
 def validate_bundle(directory: Path) -> dict[str, Any]:
-    """Schema, hash, every steer real, and a recomputation of every metric from the samples; returns ``result.json``."""
+    """Schema, hash, every steer real, and a recomputation of every metric from the samples; returns ``result.json``.
+
+    What needs no release. ``suite validate`` then re-derives the bundle from its release
+    (``suite.evaluation._rederive``: grades, generations, items, steers, counts).
+    """
     result, samples_path = checked_result(directory)
     check_samples(result, samples_path)
     return result

@@ -15,8 +15,9 @@ ABLATION_POSITIONS = (0.0, 0.2, 0.4, 0.6)
 """The 40% distractor ablation runs positions 0-60% only."""
 
 
-EXECUTION_KNOBS = frozenset({"base_url", "grading_workers"})
-"""Knobs that say where and how fast work runs, never what is measured: a resumed run may change them."""
+EXECUTION_KNOBS = frozenset({"base_url", "grading_workers", "device_map", "config_file"})
+"""Knobs that say where and how fast work runs (or where the knobs were read from), never what is measured: a resumed
+run may change them."""
 
 
 def protocol_defaults(protocol: str, distractor_fraction: float = 0.2) -> dict[str, Any]:
@@ -33,6 +34,8 @@ class EvalConfig:
 
     model: str
     """Hugging Face id or local directory."""
+    model_name: str | None = None
+    """``--model-name``: the owner/name a local folder is shown under on the leaderboard (not a path)."""
     revision: str | None = None
     backend: str = "auto"
     """hf, vllm or openai; ``auto`` (vllm where vLLM and a GPU are present, else hf) is resolved at start-up.
@@ -85,6 +88,13 @@ class EvalConfig:
     grading_timeout_s: float = 5.0
     grading_workers: int = 2
     hf_batch_size: int = 32
+    """hf backend: rows per ``generate`` batch (``--batch-size``); samples depend on it, so it is part of the run."""
+    dtype: str = "auto"
+    """hf backend: weights' dtype (``--dtype``); auto: bfloat16 on a GPU, float32 on CPU."""
+    device_map: str | None = None
+    """hf backend: transformers' ``device_map`` (``--device-map auto`` spreads M over every GPU; None: one device)."""
+    config_file: dict[str, Any] | None = None
+    """The ``--config`` file as read: its path, sha256 and keys (None: no file); its values are the knobs above."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON of every knob."""

@@ -103,21 +103,9 @@ def make_backend(config: EvalConfig, source: ModelSource) -> tuple[Backend, Any]
         model_config = AutoConfig.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
         context = int(getattr(model_config, "max_position_embeddings", 32768))
         return OpenAIBackend(config.base_url, config.model, tokenizer, context), tokenizer
-    try:
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-    except ImportError:
-        raise SuiteError(
-            "the hf backend needs torch and transformers: pip install 'off-trajectory-suite[hf]'."
-        ) from None
-    from suite.backends._hf import HFBackend
+    from suite.backends._hf import load_hf_backend
 
-    tokenizer = AutoTokenizer.from_pretrained(source.path, trust_remote_code=config.trust_remote_code)
-    cuda = torch.cuda.is_available()
-    model = AutoModelForCausalLM.from_pretrained(
-        source.path, trust_remote_code=config.trust_remote_code, dtype=torch.bfloat16 if cuda else torch.float32
-    )
-    return HFBackend(model, tokenizer, "cuda" if cuda else "cpu", config.hf_batch_size), tokenizer
+    return load_hf_backend(source.path, config.trust_remote_code, config.dtype, config.device_map, config.hf_batch_size)
 
 
 def check_output(out: Path, config: EvalConfig) -> None:
@@ -202,7 +190,13 @@ def evaluate(
             + "); use a complete release or drop --require-complete."
         )
     # The openai backend's servers hold the weights: only M's tokenizer and config are fetched here.
-    source = resolve_model(config.model, config.revision, config.trust_remote_code, weights=config.backend != "openai")
+    source = resolve_model(
+        config.model,
+        config.revision,
+        config.trust_remote_code,
+        weights=config.backend != "openai",
+        name=config.model_name,
+    )
     header = {
         "config": config.to_json(),
         "release": {"version": release.version, "manifest_sha256": release.manifest_sha256},
@@ -254,7 +248,7 @@ def _result(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "suite": {"version": __version__, **_git_state()},
         "release": {"version": release.version, "manifest_sha256": release.manifest_sha256},
-        "model": {"id": config.model, "revision": source.revision, "kind": source.kind},
+        "model": source.to_json(),
         "backend": {"name": backend.name, "versions": backend.versions()},
         "hardware": _hardware(),
         "config": config.to_json(),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from suite._errors import SuiteError
 from suite._files import sha256_file
+from suite.evaluation._weights import WeightFile, hub_weights, local_weights, parameter_count
+from suite.submission._names import model_id_problem
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,23 @@ class ModelSource:
     """Full commit sha (Hub) or ``sha256:<hash of the folder's files>`` (local)."""
     kind: str
     """``hub`` or ``local``."""
+    name: str | None = None
+    """``--model-name``: what the leaderboard shows for a local folder (Hub grammar); None: not given."""
+    weights: tuple[WeightFile, ...] = ()
+    """Every weight file with its size and sha256 (``suite.evaluation._weights``)."""
+    parameters: int | None = None
+    """Parameter count from the safetensors headers; None when unknown."""
+
+    def to_json(self) -> dict[str, Any]:
+        """``result.json``'s ``model``: id, revision, kind, name, weights and parameter count."""
+        return {
+            "id": self.model,
+            "revision": self.revision,
+            "kind": self.kind,
+            **({"name": self.name} if self.name is not None else {}),
+            "weights": [w.to_json() for w in self.weights],
+            "parameters": self.parameters,
+        }
 
 
 TOKENIZER_FILES = ("*.json", "*.model", "*.txt", "*.jinja", "*.tiktoken")
@@ -37,20 +57,29 @@ def download_patterns(weights: bool, trust_remote_code: bool) -> list[str]:
     return [*TOKENIZER_FILES, *(WEIGHT_FILES if weights else ()), *(CODE_FILES if trust_remote_code else ())]
 
 
-def resolve_model(model: str, revision: str | None, trust_remote_code: bool, weights: bool = True) -> ModelSource:
+def resolve_model(
+    model: str, revision: str | None, trust_remote_code: bool, weights: bool = True, name: str | None = None
+) -> ModelSource:
     """Locate ``model``; refuse one that needs remote code unless ``trust_remote_code``.
 
     ``weights=False`` (the openai backend: the server has them) fetches tokenizer and config files only.
+    ``name`` (``--model-name``) is what the leaderboard shows; a Hub model is shown under its id.
+    The weight files' sha256s and the parameter count are recorded (``suite.evaluation._weights``).
     """
     folder = Path(model)
+    check_model_name(name, model, folder.is_dir())
     if folder.is_dir():
         files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+        hashes = {p: sha256_file(p) for p in files}
         digest = hashlib.sha256()
         for p in files:
-            digest.update(f"{p.relative_to(folder).as_posix()}\0{sha256_file(p)}\n".encode())
-        source = ModelSource(model, folder, f"sha256:{digest.hexdigest()}", "local")
+            digest.update(f"{p.relative_to(folder).as_posix()}\0{hashes[p]}\n".encode())
+        revision = f"sha256:{digest.hexdigest()}"
+        source = ModelSource(model, folder, revision, "local", name, local_weights(folder, hashes))
     else:
         source = _from_hub(model, revision, download_patterns(weights, trust_remote_code))
+        source = replace(source, weights=hub_weights(model, source.revision, source.path, downloaded=weights))
+    source = replace(source, parameters=parameter_count(source.path))
     config = source.path / "config.json"
     if not config.is_file():
         raise SuiteError(f"{model} has no config.json; pass a Hugging Face model id or a saved model folder.")
@@ -60,6 +89,20 @@ def resolve_model(model: str, revision: str | None, trust_remote_code: bool, wei
             "review it and pass --trust-remote-code to run it."
         )
     return source
+
+
+def check_model_name(name: str | None, model: str, local: bool) -> None:
+    """Refuse a ``--model-name`` that is not a Hub-style ``owner/name`` (ASCII), or one given for a Hub model."""
+    if name is None:
+        return
+    problem = model_id_problem(name)
+    if problem:
+        raise SuiteError(f"--model-name: {problem}; name the model as owner/name, e.g. my-lab/my-model-7b.")
+    if not local and name != model:
+        raise SuiteError(
+            f"--model-name {name} is for a local model folder; {model} is a Hub model and is shown under its id, "
+            "so drop --model-name."
+        )
 
 
 def _from_hub(model: str, revision: str | None, patterns: list[str]) -> ModelSource:

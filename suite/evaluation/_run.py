@@ -406,6 +406,8 @@ class _Runner:
             steer_own=thinking.own if thinking else None,
             steer_transition=thinking.transition if thinking else None,
             steer_text=thinking.steer if thinking else None,
+            problem=q.problem,
+            answer=q.answer,
             **fields,
         )
         return Job(Request(key, prompt.token_ids, n, seed), q, template)

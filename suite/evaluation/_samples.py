@@ -51,6 +51,10 @@ class Sample:
     steer_text: str | None = None
     steer_contains_answer: bool | None = None
     """Guidability: the steer itself already states the gold answer."""
+    problem: str | None = None
+    """The question's text as M saw it in the user turn (None in bundles written before it was recorded)."""
+    answer: str | None = None
+    """The question's gold answer (None in bundles written before it was recorded)."""
 
     @property
     def correct(self) -> bool:

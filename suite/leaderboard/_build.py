@@ -15,8 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from suite.leaderboard._database import build_lock, connect, ingest, known_runs, mark_verified
-from suite.leaderboard._intake import borrowed, examine, quoted, start_examiner, stop_examiner
-from suite.leaderboard._pages import guarded_model_page, start_pages, stop_pages
+from suite.leaderboard._intake import (
+    borrowed,
+    examine,
+    quoted,
+    remember_verdicts,
+    remembered_verdicts,
+    start_examiner,
+    stop_examiner,
+)
+from suite.leaderboard._pages import guarded_model_page, start_pages, stop_pages, write_release_questions
+from suite.leaderboard._samples_hub import SITE_EXPORT
 from suite.leaderboard._site import ranked_runs, write_index
 from suite.release import Release
 
@@ -30,6 +39,8 @@ class Verdict:
     """accepted, already in the database, or rejected."""
     reason: str
     model: str = ""
+    regraded: int = 0
+    """Completions graded again to examine it (0 when its verdict was remembered from an earlier build)."""
 
 
 BUNDLE_DEPTH = 2
@@ -69,13 +80,12 @@ def build_database(
     jobs = jobs or len(os.sched_getaffinity(0))
     trusted = bundle_folders(verified) if verified else []
     bundles = list(dict.fromkeys([*trusted, *bundle_folders(patterns)]))
-    known_releases = [(r.version, r.manifest_sha256) for r in releases]
     with build_lock(db, wait_s):
-        verdicts = _ingest(bundles, set(trusted), db, known_releases, jobs)
+        verdicts = _ingest(bundles, set(trusted), db, list(releases), jobs)
         site.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=f".{site.name}-", dir=site.parent))
         try:
-            _write_site(fresh, db, jobs)
+            _write_site(fresh, db, jobs, releases)
             _swap_in(fresh, site)
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)
@@ -83,8 +93,8 @@ def build_database(
     return verdicts
 
 
-def _write_site(site: Path, db: Path, jobs: int) -> None:
-    """Exports, model pages and the index into the (new, empty) folder ``site``."""
+def _write_site(site: Path, db: Path, jobs: int, releases: Sequence[Release] = ()) -> None:
+    """Exports, the releases' questions, model pages and the index into the (new, empty) folder ``site``."""
     with connect(db, read_only=True) as con:
         exports = site / "data"
         exports.mkdir(parents=True)
@@ -92,6 +102,7 @@ def _write_site(site: Path, db: Path, jobs: int) -> None:
             con.execute(f"COPY ({query}) TO '{quoted(exports / name)}'")
         write_csv(con, RANKED_TABLE, exports / "results.csv")
         runs = ranked_runs(con)
+    write_release_questions(site, releases)
     pages = site / "models"
     pages.mkdir()
     list(_in_workers(guarded_model_page, [(pages, *run) for run in runs], jobs, start_pages, (db,), stop_pages))
@@ -131,16 +142,16 @@ def write_csv(con: Any, query: str, path: Path) -> None:
         writer.writerows([spreadsheet_safe(v) for v in row] for row in cursor.fetchall())
 
 
-def _ingest(
-    bundles: list[Path], trusted: set[Path], db: Path, releases: list[tuple[str, str]], jobs: int
-) -> list[Verdict]:
+def _ingest(bundles: list[Path], trusted: set[Path], db: Path, releases: list[Release], jobs: int) -> list[Verdict]:
     """Examine every bundle in workers (verified ones first), then ingest each accepted one in its own transaction."""
     with connect(db) as con, tempfile.TemporaryDirectory(prefix=".staging-", dir=db.parent) as tmp:
         verdicts, accepted = [], []
         held = known_runs(con)
         seen: dict[str, tuple[str, str]] = {}
-        setup = (releases, held, Path(tmp))
-        for examined in _in_workers(examine, bundles, jobs, start_examiner, setup, stop_examiner):
+        setup = (releases, held, Path(tmp), remembered_verdicts(con))
+        examined_all = list(_in_workers(examine, bundles, jobs, start_examiner, setup, stop_examiner))
+        remember_verdicts(con, examined_all)
+        for examined in examined_all:
             result = examined.result
             if result and examined.status != "rejected":
                 run_id = result["samples"]["sha256"]
@@ -157,7 +168,9 @@ def _ingest(
                     seen[run_id] = owner
             if examined.status == "accepted":
                 accepted.append(examined)
-            verdicts.append(Verdict(examined.bundle, examined.status, examined.reason, examined.model))
+            verdicts.append(
+                Verdict(examined.bundle, examined.status, examined.reason, examined.model, examined.regraded)
+            )
         failed = ingest(con, accepted, verified=trusted)
         verdicts = [
             replace(v, status="rejected", reason=failed[v.bundle])
@@ -209,5 +222,5 @@ GROUP BY ALL ORDER BY recoverability_shared DESC NULLS LAST, model_id
 
 EXPORTS = {
     "results.parquet": RANKED_TABLE,
-    "samples.parquet": "SELECT s.* FROM samples s JOIN ranked USING (run_id)",
+    "samples.parquet": SITE_EXPORT,  # a small sample of each test; the full samples go to the Hub
 }

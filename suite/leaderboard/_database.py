@@ -1,9 +1,12 @@
 """The leaderboard database (DuckDB): runs, metrics in long format, and every sample with its grade.
 
 Re-ingesting a bundle is a no-op (runs are keyed by their samples' sha256, and one samples file
-belongs to one model and revision). For each model, revision, release and grading configuration
-one run is ranked (view ``ranked``): a verified run before any self-reported one, then the newest
-by its parsed ``created`` time; older runs stay queryable.
+belongs to one model and revision). Only standard runs are ranked (``suite.leaderboard._comparable``):
+for each model (the name a reader sees, and its kind), revision, release and grading configuration one
+run (view ``ranked``): a verified run before any self-reported one, then the newest by its parsed
+``created`` time. The same weights (the same set of weight sha256s) under two names rank once: a
+verified run first, then the name that appeared first. Every other run is kept and listed in the view
+``variants`` beside its model, with what differs from the standard run or why another run is ranked.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from suite._errors import SuiteError
+from suite.evaluation._weights import weights_identity
+from suite.leaderboard._comparable import differences_from_standard, display_name
 from suite.leaderboard._intake import SAMPLE_COLUMNS, STAGED_COLUMNS, Examined
 
 SCHEMA = """
@@ -52,12 +57,49 @@ CREATE TABLE IF NOT EXISTS metrics (
     generations INTEGER
 );
 CREATE TABLE IF NOT EXISTS samples (run_id VARCHAR NOT NULL, {sample_columns}, correct BOOLEAN, grade JSON);
+CREATE TABLE IF NOT EXISTS comparability (
+    run_id VARCHAR PRIMARY KEY,
+    model_name VARCHAR NOT NULL,           -- what a reader sees: --model-name, the Hub id, or a folder's name and hash
+    standard BOOLEAN NOT NULL,             -- the standard measurement (ranked); otherwise a variant
+    differences VARCHAR NOT NULL,          -- what differs from the standard run, '; '-separated ('' when standard)
+    weights VARCHAR,                       -- sha256 of the sorted weight sha256s; NULL when none is recorded
+    parameters BIGINT                      -- from the safetensors headers; NULL when unknown
+);
+CREATE OR REPLACE VIEW compared AS
+    SELECT r.*, c.model_name, c.standard, c.differences, c.weights, c.parameters,
+           try_cast(r.created AS TIMESTAMPTZ) AS created_at,
+           min(try_cast(r.created AS TIMESTAMPTZ)) OVER (
+               PARTITION BY r.model_kind, c.model_name, coalesce(c.weights, r.run_id)
+           ) AS name_since                -- when this name first ran these weights
+    FROM runs r JOIN comparability c USING (run_id);
+CREATE OR REPLACE VIEW newest AS
+    SELECT *, first_value(run_id) OVER (
+        PARTITION BY model_kind, model_name, model_revision, release_version, grading_key
+        ORDER BY provenance = 'verified' DESC, created_at DESC NULLS LAST, ingested_at DESC, run_id
+    ) AS model_winner
+    FROM compared WHERE standard;
+CREATE OR REPLACE VIEW weights_winners AS
+    SELECT *, first_value(run_id) OVER (
+        PARTITION BY coalesce(weights, run_id), release_version, grading_key
+        ORDER BY provenance = 'verified' DESC, name_since ASC NULLS LAST, model_name, run_id
+    ) AS winner
+    FROM newest WHERE run_id = model_winner;
 CREATE OR REPLACE VIEW ranked AS
-    SELECT * FROM runs
-    QUALIFY row_number() OVER (
-        PARTITION BY model_id, model_revision, release_version, grading_key
-        ORDER BY provenance = 'verified' DESC, try_cast(created AS TIMESTAMPTZ) DESC NULLS LAST, ingested_at DESC
-    ) = 1;
+    SELECT * EXCLUDE (model_winner, winner) FROM weights_winners WHERE run_id = winner;
+CREATE OR REPLACE VIEW variants AS
+    SELECT c.model_id, c.model_name, c.model_kind, c.model_revision, c.release_version, c.grading_key, c.run_id,
+           c.provenance, c.created, c.standard,
+           CASE WHEN NOT c.standard THEN c.differences
+                WHEN n.model_winner IS NOT NULL AND n.model_winner <> c.run_id
+                    THEN 'a newer or verified run of the same model is ranked (' || left(n.model_winner, 12) || ')'
+                ELSE 'the same weights are ranked as ' || coalesce(w.model_name, '?')
+           END AS differences,
+           coalesce(nullif(n.model_winner, c.run_id), w.run_id) AS ranked_instead
+    FROM compared c
+    LEFT JOIN newest n USING (run_id)
+    LEFT JOIN weights_winners ww ON ww.run_id = c.run_id
+    LEFT JOIN compared w ON w.run_id = ww.winner
+    WHERE c.run_id NOT IN (SELECT run_id FROM ranked);
 """.replace("{sample_columns}", ", ".join(f"{k} {v}" for k, v in SAMPLE_COLUMNS.items() if k != "grade"))
 
 
@@ -95,14 +137,65 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     try:
         if not read_only:
             con.execute(SCHEMA)
+            compare_held_runs(con)
         yield con
     finally:
         con.close()
 
 
+GRADING_IDENTITY = ("grader", "math_verify_version", "float_rounding", "timeout_s", "retry_timeout_s")
+"""The grading settings that decide grades; runs that differ in one are never ranked together."""
+JUDGE_IDENTITY = ("judge_model", "judge_prompt_sha256", "steer_candidates_prompt_sha256")
+"""What makes two judges the same judge (not its URL, which differs from machine to machine)."""
+
+
 def grading_key(grading: dict[str, Any]) -> str:
-    """sha256 of a result's grading configuration (canonical JSON)."""
-    return hashlib.sha256(json.dumps(grading, sort_keys=True).encode()).hexdigest()
+    """sha256 of what decides a run's grades: the grader and its settings, and the judge (or none).
+
+    Counts a run records about its own grading (``steer_answer_judged``...) are not part of it.
+    """
+    judge = grading.get("judge")
+    identity = {key: grading.get(key) for key in GRADING_IDENTITY} | {
+        "judge": {key: judge.get(key) for key in JUDGE_IDENTITY} if isinstance(judge, dict) else None
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def comparability_row(run_id: str, result: dict[str, Any]) -> tuple[str, str, bool, str, str | None, int | None]:
+    """The ``comparability`` row of a run: its shown name, standard or not, what differs, weights, parameters."""
+    model = result.get("model") if isinstance(result.get("model"), dict) else {}
+    assert isinstance(model, dict)
+    differences = differences_from_standard(result)
+    weights = model.get("weights")
+    parameters = model.get("parameters")
+    return (
+        run_id,
+        display_name(model),
+        not differences,
+        "; ".join(differences),
+        weights_identity(weights) if isinstance(weights, list) else None,
+        parameters if type(parameters) is int and 0 <= parameters < 1 << 62 else None,
+    )
+
+
+def compare_held_runs(con: duckdb.DuckDBPyConnection) -> None:
+    """Decide ``comparability`` again for every held run, by this version's rules (never a stale verdict).
+
+    Cheap (``result.json`` only, no sample); it also fills a database written before the table existed.
+    """
+    rows = [
+        comparability_row(run_id, json.loads(result))
+        for run_id, result in con.execute("SELECT run_id, result FROM runs").fetchall()
+    ]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM comparability")
+        if rows:
+            con.executemany("INSERT INTO comparability VALUES (?, ?, ?, ?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, Any, Any, Any, Any, Any]]:
@@ -191,6 +284,7 @@ def _insert(con: duckdb.DuckDBPyConnection, examined: Examined, verified: bool) 
             json.dumps(result),
         ],
     )
+    con.execute("INSERT INTO comparability VALUES (?, ?, ?, ?, ?, ?)", list(comparability_row(run_id, result)))
     rows = [(run_id, *row) for row in metric_rows(result["metrics"])]
     if rows:
         con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -2,17 +2,23 @@
 
 The checks are ``suite validate``'s (``checked_result`` and ``check_samples``: strict JSON within size
 limits, schema, sha256, every steer real and its own part the run's own, every metric recomputed),
-plus what a public ranking needs: a release this leaderboard knows, a Hub model id and revision, a
+then the bundle re-derived from its release (``suite.evaluation._rederive``: every completion re-graded,
+every generation the protocol implies present once, items, steers and counts as the seed and the solo
+grades give them), plus what a public ranking needs: a release this leaderboard knows, a Hub model id and revision, a
 ``created`` time that parses and is not in the future, a path DuckDB cannot read as a glob, and a
 samples file not already held by another model or revision. DuckDB then parses ``samples.jsonl.gz``
 once more, checks the metrics from its rows by the same code, and stages the rows as Parquet.
 Any failure, of any kind, rejects the bundle with a reason; it never stops the build.
+
+Re-deriving re-grades every completion, so it runs once per bundle: its verdict (accepted, or rejected
+and why) is remembered in the database's ``verdicts`` table, keyed by the sha256 of the samples file
+and of ``result.json``, and a rebuild reads the verdict instead of grading again.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,8 +27,11 @@ from typing import Any
 import duckdb
 
 from suite._errors import SuiteError
-from suite.evaluation._bundle import check_metrics, check_samples, checked_result
+from suite._files import sha256_file
+from suite.evaluation._bundle import RESULT, check_metrics, check_samples, checked_result
+from suite.evaluation._rederive import GraderVersionError, Tally, rederive
 from suite.evaluation._samples import OutcomeRow
+from suite.release import Release
 from suite.submission._names import model_id_problem, revision_problem
 
 SAMPLE_COLUMNS = {
@@ -69,14 +78,20 @@ class Examined:
     """Parquet file holding the accepted bundle's samples as ``samples`` rows."""
     created: str = ""
     """``result.json``'s ``created``, parsed and written as ISO 8601 UTC (``2026-11-26T00:00:00Z``)."""
+    verdict: tuple[str, str, str, str] | None = None
+    """(samples sha256, result.json sha256, status, reason) of re-deriving, when this examination did: remembered."""
+    regraded: int = 0
+    """Completions this examination handed to the grader (0 when a remembered verdict was used)."""
 
     @property
     def model(self) -> str:
         return str(self.result["model"]["id"]) if self.result else ""
 
 
-_releases: frozenset[tuple[str, str]] = frozenset()
+_releases: dict[tuple[str, str], Release] = {}
 _known_runs: dict[str, tuple[str, str]] = {}
+_remembered: dict[tuple[str, str], tuple[str, str]] = {}
+_grading_workers = 1
 _staging = Path()
 _con: duckdb.DuckDBPyConnection | None = None
 
@@ -88,11 +103,21 @@ FUTURE_SLACK_S = 300.0
 
 
 def start_examiner(
-    releases: Collection[tuple[str, str]], known_runs: Mapping[str, tuple[str, str]], staging: Path
+    releases: Collection[Release],
+    known_runs: Mapping[str, tuple[str, str]],
+    staging: Path,
+    remembered: Mapping[tuple[str, str], tuple[str, str]] | None = None,
+    grading_workers: int = 1,
 ) -> None:
-    """Set up this process: known (release, manifest sha256) pairs, ingested runs' (model, revision), staging."""
-    global _releases, _known_runs, _staging, _con
-    _releases, _known_runs, _staging = frozenset(releases), dict(known_runs), staging
+    """Set up this process: the known releases, ingested runs' (model, revision), staging, remembered verdicts.
+
+    ``remembered``: (samples sha256, result.json sha256) -> (status, reason) of bundles re-derived before;
+    ``grading_workers``: grader processes of this examiner's re-grading.
+    """
+    global _releases, _known_runs, _staging, _con, _remembered, _grading_workers
+    _releases = {(r.version, r.manifest_sha256): r for r in releases}
+    _known_runs, _staging, _remembered = dict(known_runs), staging, dict(remembered or {})
+    _grading_workers = grading_workers
     _con = duckdb.connect(":memory:", config={"threads": 1})
 
 
@@ -150,13 +175,61 @@ def _examined(bundle: Path) -> Examined:
         raise SuiteError(f"{bundle} holds no samples; a run with no generations cannot be ranked.")
     # suite validate's own reading: strict JSON within the size limits, every steer real, every metric recomputed.
     check_samples(result, samples_path)
+    key = (run_id, sha256_file(bundle / RESULT))
+    verdict, regraded = _remembered.get(key), 0
+    if verdict is None:
+        tally = Tally()
+        try:
+            rederive(result, samples_path, _releases[release], _grading_workers, allow_foreign=False, tally=tally)
+            verdict = ("accepted", "")
+        except GraderVersionError:
+            raise  # a fact about this machine, not about the bundle: not remembered
+        except SuiteError as e:
+            verdict = ("rejected", printable(str(e)))
+        regraded = tally.regraded
+    remembered = (*key, *verdict) if key not in _remembered else None
+    if verdict[0] == "rejected":
+        return Examined(bundle, "rejected", verdict[1], result, created=created, verdict=remembered, regraded=regraded)
     staged = _staging / f"{run_id}.parquet"
     _stage(result, samples_path, staged)
-    return Examined(bundle, "accepted", "", result, staged, created)
+    return Examined(bundle, "accepted", "", result, staged, created, verdict=remembered, regraded=regraded)
+
+
+VERDICTS = """
+CREATE TABLE IF NOT EXISTS verdicts (
+    samples_sha256 VARCHAR NOT NULL,       -- sha256 of samples.jsonl.gz
+    result_sha256 VARCHAR NOT NULL,        -- sha256 of result.json
+    status VARCHAR NOT NULL,               -- accepted or rejected
+    reason VARCHAR NOT NULL,               -- why it was rejected ("" when accepted)
+    regraded INTEGER NOT NULL,             -- completions graded again to reach the verdict
+    examined_at DOUBLE NOT NULL,           -- unix time of the re-derivation
+    PRIMARY KEY (samples_sha256, result_sha256)
+)
+"""
+"""Re-derivation verdicts, one per (samples, result.json) pair ever examined: a rebuild grades nothing it has seen."""
+
+
+def remembered_verdicts(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, str]]:
+    """(samples sha256, result.json sha256) -> (status, reason) of every bundle re-derived before."""
+    con.execute(VERDICTS)
+    rows = con.execute("SELECT samples_sha256, result_sha256, status, reason FROM verdicts").fetchall()
+    return {(samples, result): (status, reason) for samples, result, status, reason in rows}
+
+
+def remember_verdicts(con: duckdb.DuckDBPyConnection, examined: Sequence[Examined]) -> None:
+    """Record the verdict of every bundle re-derived in this build (before its samples are ingested)."""
+    rows = [(*e.verdict, e.regraded, time.time()) for e in examined if e.verdict is not None]
+    con.execute(VERDICTS)
+    if rows:
+        con.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def model_problem(model: dict[str, Any]) -> str | None:
     """Why a bundle's model cannot be shown: a Hub model needs a Hub id and revision, a local one a plain ASCII name."""
+    if "name" in model:  # --model-name: what the leaderboard shows, in the Hub grammar
+        problem = model_id_problem(str(model["name"]))
+        if problem:
+            return f"model.name: {problem}"
     if model["kind"] == "hub":
         return model_id_problem(model["id"]) or revision_problem(model["revision"])
     name = str(model["id"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,10 +20,11 @@ import duckdb
 import jinja2
 
 from suite import __version__
+from suite.leaderboard._layout import paper_rows_file
 
 COLUMNS = (
-    ("benchmark", "solo", "macro"),
     ("recoverability_shared", "recoverability/shared", "mean"),
+    ("benchmark", "solo", "macro"),
     ("recoverability_individual", "recoverability/individual", "mean"),
     ("guidability_shared", "guidability/shared", "mean"),
     ("guidability_individual", "guidability/individual", "mean"),
@@ -32,6 +32,19 @@ COLUMNS = (
 )
 Found = dict[tuple[str, str], tuple[Any, Any, Any]]
 """A run's metrics: (test, cell) -> (value, ci_low, ci_high)."""
+
+
+LABELS = {
+    "recoverability_shared": "recoverability (shared)",
+    "benchmark": "benchmark",
+    "recoverability_individual": "recoverability (individual)",
+    "guidability_shared": "guidability (shared)",
+    "guidability_individual": "guidability (individual)",
+    "control": "control",
+}
+"""Column headings as a reader sees them, in the paper's words."""
+MAX_PARAMETERS = 10**15
+"""A parameter count at or above this is not believed (the largest models hold about 10**12)."""
 
 
 @dataclass
@@ -45,12 +58,15 @@ class Row:
     grading: str
     provenance: str
     size_b: float | None
+    """Billions of parameters, from ``result.json``'s ``model.parameters`` (safetensors headers); None: unknown."""
     scores: dict[str, tuple[float | None, float | None, float | None]] = field(default_factory=dict)
     """column -> (value, ci_low, ci_high), proportions."""
     coverage: float | None = None
     rank_change: int | None = None
     not_run: dict[str, str] = field(default_factory=dict)
     """column -> why the run did not run that test (``result.json``'s ``tests``)."""
+    rank: int | None = None
+    """Place by shared recoverability among the suite's runs (ties share a place); None for the paper's rows."""
 
 
 def json_for_script(value: Any) -> str:
@@ -63,24 +79,62 @@ def json_for_script(value: Any) -> str:
     )
 
 
-def model_size(name: str) -> float | None:
-    """Billions of parameters when the name says so (``...-7B``, ``1.5B``), else None."""
-    found = re.findall(r"(?<![\d.])(\d+(?:\.\d+)?)[bB](?![a-zA-Z])", name)
-    return float(found[-1]) if found else None
+def size_in_billions(parameters: Any) -> float | None:
+    """Billions of parameters from a recorded count; None when it is absent or not a believable count.
+
+    The count is what the safetensors headers of the weights add up to (``model.parameters``); a model's
+    name is never read for it (``Qwen3-30B-A3B`` has 30.5 B parameters, not 3).
+    """
+    if isinstance(parameters, bool) or not isinstance(parameters, int) or not 0 < parameters < MAX_PARAMETERS:
+        return None
+    return parameters / 1e9
 
 
-def _ranks(rows: list[Row]) -> None:
+def _score(row: Row, column: str) -> float | None:
+    return row.scores.get(column, (None, None, None))[0]
+
+
+def leaderboard_order(rows: list[Row]) -> list[Row]:
+    """Rows by shared recoverability (highest first, rows without it last), then benchmark score, then name."""
+
+    def key(row: Row) -> tuple[bool, float, bool, float, str]:
+        recoverability, benchmark = _score(row, "recoverability_shared"), _score(row, "benchmark")
+        return (recoverability is None, -(recoverability or 0.0), benchmark is None, -(benchmark or 0.0), row.model)
+
+    return sorted(rows, key=key)
+
+
+def assign_ranks(rows: list[Row]) -> None:
+    """Place by shared recoverability among the suite's own rows of the same release and grading: 1, 2, 2, 4 ...
+
+    Equal scores share a place; runs of different releases or grading modes are never ranked against each other.
+    """
+    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for row in rows:
+        if not row.reported and _score(row, "recoverability_shared") is not None:
+            groups[(row.release, row.grading)].append(row)
+    for group in groups.values():
+        ranked = leaderboard_order(group)
+        for i, row in enumerate(ranked):
+            before = ranked[i - 1] if i else None
+            tied = before is not None and _score(before, "recoverability_shared") == _score(
+                row, "recoverability_shared"
+            )
+            row.rank = before.rank if tied and before is not None else i + 1
+
+
+def rank_changes(rows: list[Row]) -> None:
     """Rank change: benchmark rank minus recoverability (shared) rank, within suite rows and within paper rows."""
     for reported in (False, True):
         group = [
             r
             for r in rows
             if r.reported == reported
-            and r.scores.get("benchmark", (None,))[0] is not None
-            and r.scores.get("recoverability_shared", (None,))[0] is not None
+            and _score(r, "benchmark") is not None
+            and _score(r, "recoverability_shared") is not None
         ]
-        by_bench = sorted(group, key=lambda r: -(r.scores["benchmark"][0] or 0))
-        by_recov = sorted(group, key=lambda r: -(r.scores["recoverability_shared"][0] or 0))
+        by_bench = sorted(group, key=lambda r: -(_score(r, "benchmark") or 0))
+        by_recov = sorted(group, key=lambda r: -(_score(r, "recoverability_shared") or 0))
         for row in group:
             row.rank_change = by_bench.index(row) - by_recov.index(row)
 
@@ -102,7 +156,7 @@ def paper_rows(path: Path) -> list[Row]:
                     "paper",
                     "math-verify + judge",
                     "reported",
-                    model_size(record["model"]),
+                    None,  # the paper gives no parameter counts; names are never parsed for one
                     {
                         "benchmark": pct("bench_avg"),
                         "recoverability_shared": pct("recov_shared"),
@@ -126,10 +180,10 @@ def environment() -> jinja2.Environment:
 
 
 def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
-    """(run_id, index row, metrics) of every ranked run, by model id."""
+    """(run_id, index row, metrics) of every ranked run, by the name a reader sees (``model_name``)."""
     runs = con.execute(
-        "SELECT run_id, model_id, release_version, judged, provenance, result->'tests' FROM ranked "
-        "ORDER BY model_id, run_id"
+        "SELECT run_id, model_name, release_version, judged, provenance, result->'tests', "
+        "json_extract(result, '$.model.parameters') FROM ranked ORDER BY model_name, run_id"
     ).fetchall()
     metrics: dict[str, Found] = defaultdict(dict)
     for run_id, test, cell, value, low, high in con.execute(
@@ -137,7 +191,7 @@ def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
     ).fetchall():
         metrics[run_id][(test, cell)] = (value, low, high)
     out = []
-    for run_id, model, release, judged, provenance, tests in runs:
+    for run_id, model, release, judged, provenance, tests, parameters in runs:
         found = metrics[run_id]
         statuses = json.loads(tests) if tests else {}
         row = Row(
@@ -147,7 +201,7 @@ def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
             release,
             "math-verify + judge" if judged else "math-verify",
             provenance,
-            model_size(model),
+            size_in_billions(json.loads(parameters) if parameters else None),
             {column: found.get((test, cell), (None, None, None)) for column, test, cell in COLUMNS},
             found.get(("recoverability/shared", "coverage"), (None, None, None))[0],
             not_run={
@@ -157,39 +211,86 @@ def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
             },
         )
         out.append((run_id, row, found))
+    assign_ranks([row for _, row, _ in out])
     return out
 
 
 def write_index(site: Path, runs: list[tuple[str, Row, Found]]) -> list[Row]:
-    """``index.html`` (ranked runs and the paper's rows), ``compare.html`` and the static files, into ``site``."""
+    """``index.html`` (ranked runs and the paper's rows), ``compare.html`` and the static files, into ``site``.
+
+    Rows come ranked by shared recoverability, highest first; the paper's rows sit among them unranked.
+    """
     env = environment()
     for name in ("site.js", "style.css"):
         shutil.copyfile(str(resources.files("suite.leaderboard") / "static" / name), site / name)
-    rows = [row for _, row, _ in runs]
-    rows.extend(paper_rows(Path(str(resources.files("suite.leaderboard") / "paper_table1_math.csv"))))
-    _ranks(rows)
+    paper = paper_rows(paper_rows_file())
+    rows = leaderboard_order([row for _, row, _ in runs] + paper)
+    assign_ranks(rows)
+    rank_changes(rows)
     context = {
         "rows": rows,
         "columns": [c for c, _, _ in COLUMNS],
+        "labels": LABELS,
         "version": __version__,
         "releases": sorted({r.release for r in rows}),
         "gradings": sorted({r.grading for r in rows}),
+        "paper_count": len(paper),
     }
     (site / "index.html").write_text(env.get_template("index.html").render(**context), encoding="utf-8")
-    compare = [
-        {
-            "id": run_id[:16],
-            "model": row.model,
-            "shared": positions(found, "shared"),
-            "individual": positions(found, "individual"),
-        }
-        for run_id, row, found in runs
-    ]
+    compare = compare_data(runs, paper)
     (site / "compare-data.js").write_text(f"window.suiteCompare = {json_for_script(compare)};\n", encoding="utf-8")
     (site / "compare.html").write_text(
-        env.get_template("compare.html").render(runs=compare, version=__version__), encoding="utf-8"
+        env.get_template("compare.html").render(
+            runs=compare["runs"], measures=compare["measures"], version=__version__
+        ),
+        encoding="utf-8",
     )
     return rows
+
+
+COMPARED = (
+    "benchmark",
+    "recoverability_shared",
+    "recoverability_individual",
+    "guidability_shared",
+    "guidability_individual",
+)
+"""The headline scores the compare view sets side by side (the paper's Table 1 columns)."""
+SHORT_LABELS = {
+    "benchmark": "benchmark",
+    "recoverability_shared": "recov. shared",
+    "recoverability_individual": "recov. indiv.",
+    "guidability_shared": "guid. shared",
+    "guidability_individual": "guid. indiv.",
+}
+"""Headings short enough for the compare chart's axis."""
+
+
+def compare_data(runs: list[tuple[str, Row, Found]], paper: list[Row]) -> dict[str, Any]:
+    """What the compare view draws: each run's curves and headline scores with 95% intervals, and the paper's rows.
+
+    ``runs`` are ordered by rank (best first); a paper row has headline scores without intervals and no curve.
+    """
+    order = {id(row): i for i, row in enumerate(leaderboard_order([row for _, row, _ in runs]))}
+    chosen = sorted(runs, key=lambda run: order[id(run[1])])
+    return {
+        "measures": [SHORT_LABELS[c] for c in COMPARED],
+        "runs": [
+            {
+                "id": run_id[:16],
+                "model": row.model,
+                "rank": row.rank,
+                "shared": positions(found, "shared"),
+                "individual": positions(found, "individual"),
+                "scores": [list(row.scores.get(c, (None, None, None))) for c in COMPARED],
+            }
+            for run_id, row, found in chosen
+        ],
+        "paper": [
+            {"model": row.model, "scores": [list(row.scores.get(c, (None, None, None))) for c in COMPARED]}
+            for row in paper
+        ],
+    }
 
 
 def positions(found: Found, subset: str) -> list[list[float | None]]:

@@ -1,12 +1,13 @@
-"""``suite submit place``: a verified run's bundle, checked again, copied under ``results/verified/``.
+"""``suite submit place``: a verified run's bundle, checked again, copied under ``leaderboard/results/verified/``.
 
 The bundle comes from the GPU runner as an artifact, so nothing in it is trusted: before a single file
 is written the model id and commit (from the bound verdict, not from the artifact) must pass the
 grammar, the artifact must hold exactly ``result.json`` and ``samples.jsonl.gz`` as regular files (no
 links, no folders, nothing hidden), the bundle must validate from scratch (schema, sha256, every metric
 recomputed) and ``result.json`` must name that model at that commit. The destination folder is built
-from the checked id and commit only and must stay inside ``results/verified/``. The copy is atomic: a
-temporary folder next to the destination, then one rename.
+from the checked id and commit only and must stay inside the results folder (``--into``, default
+``leaderboard/results/verified/``). The copy is atomic: a temporary folder next to the destination, then
+one rename.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from suite.backends._base import Request, SamplingConfig
-from suite.backends._hf import HFBackend
+from suite.backends._hf import HFBackend, load_hf_backend
 from suite.steering import steered_prompt
 from suite.tiny import make_problem
 
@@ -51,3 +51,14 @@ def test_max_tokens_gives_finish_reason_length(backend: HFBackend) -> None:
     out = backend.generate([Request("q", prompt(backend, 3, 4), 2, 0)], SamplingConfig(max_tokens=5))
     assert all(c.finish_reason == "length" and c.completion_tokens == 5 for c in out)
     assert backend.versions()["torch"].startswith("2.")
+
+
+def test_device_map_places_the_model_with_accelerate_and_generates_the_same(
+    backend: HFBackend, tiny_reasoner: Path
+) -> None:
+    # On a GPU machine "auto" spreads layers over the GPUs; here every layer lands on the CPU, through the same path.
+    placed, _ = load_hf_backend(tiny_reasoner, False, dtype="float32", device_map="auto", batch_size=8)
+    assert placed.device == "cpu" and all(p.device.type == "cpu" for p in placed.model.parameters())
+    greedy = SamplingConfig(temperature=0.0, max_tokens=40)
+    request = Request("q", prompt(backend, 12, 30), 1, 0)
+    assert [c.text for c in placed.generate([request], greedy)] == [c.text for c in backend.generate([request], greedy)]

@@ -422,7 +422,7 @@ def test_eval_over_two_servers_keeps_each_question_on_one_and_uses_both(
         tiny_reasoner, arith_release, out, *RUN, "--base-url", servers[0].url, "--base-url", servers[1].url
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert run_suite("validate", str(out)).returncode == 0
+    assert run_suite("validate", str(out), "--release", str(arith_release)).returncode == 0
     report = json.loads((out / "result.json").read_text())
     assert report["config"]["base_url"] == [servers[0].url, servers[1].url]
     found = check_complete(out, arith_release)
@@ -462,7 +462,7 @@ def test_a_server_killed_mid_run_loses_nothing_and_repeats_nothing(
     stderr = err.read_text()
     assert run.returncode == 0, stderr[-3000:]
     assert f"server {servers[1].url} failed" in stderr
-    assert run_suite("validate", str(out)).returncode == 0
+    assert run_suite("validate", str(out), "--release", str(arith_release)).returncode == 0
     found = check_complete(out, arith_release)
     stored = [json.loads(line) for line in (out / "store.jsonl").read_text().splitlines()[1:]]
     completions = Counter((r["key"], r["sample"]["sample"]) for r in stored if r["record"] == "completion")

@@ -66,7 +66,8 @@ def test_default_eval_names_the_engine_in_the_plan_records_it_and_resumes(
     knobs = ("--tests", "solo", "--limit", "1", "--samples", "1", "--max-tokens", "8", *HF_RUN[2:])
     first = run_eval(model, arith_release, out, *knobs)
     assert first.returncode == 0, first.stderr[-3000:]
-    assert f"Plan: {model} with the hf backend on release" in " ".join(first.stdout.split())
+    shown = " ".join(first.stdout.split())  # the plan panel's lines: "│ backend   hf: dtype auto, ... │"
+    assert f"│ model {model} │" in shown and "│ backend hf: dtype auto, batch size 32 │" in shown
     report = json.loads((out / "result.json").read_text())
     assert report["backend"]["name"] == "hf" and report["config"]["backend"] == "hf"
     again = run_eval(model, arith_release, out, *knobs)  # auto again, resolved the same way: a resume, not a refusal

@@ -25,8 +25,8 @@ def _samples(bundle: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f]
 
 
-def test_bundle_validates_and_every_cell_comes_from_real_generations(bundle: Path) -> None:
-    check = run_suite("validate", str(bundle))
+def test_bundle_validates_and_every_cell_comes_from_real_generations(bundle: Path, arith_release: Path) -> None:
+    check = run_suite("validate", str(bundle), "--release", str(arith_release))
     assert check.returncode == 0, check.stderr
     result = json.loads((bundle / "result.json").read_text())
     metrics = result["metrics"]
@@ -205,7 +205,7 @@ def test_limit_runs_the_shared_subset_questions_it_keeps(
     assert bundle["items"]["shared_recoverability"] == kept
     if "shared" in bundle["metrics"].get("recoverability", {}):
         assert bundle["metrics"]["recoverability"]["shared"]["coverage"]["total"] == kept
-    assert run_suite("validate", str(out)).returncode == 0
+    assert run_suite("validate", str(out), "--release", str(arith_release)).returncode == 0
 
 
 def test_the_paper_text_protocol_runs_end_to_end(arith_release: Path, tiny_reasoner: Path, tmp_path: Path) -> None:

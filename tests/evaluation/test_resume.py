@@ -106,7 +106,7 @@ def test_killed_at_random_points_then_resumed_equals_the_uninterrupted_run(
     assert len(landed) >= 6, landed
     final = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert final.returncode == 0, final.stderr[-3000:]
-    assert run_suite("validate", str(out)).returncode == 0
+    assert run_suite("validate", str(out), "--release", str(arith_release)).returncode == 0
     resumed = json.loads((out / "result.json").read_text())
     baseline = json.loads((hf_bundle / "result.json").read_text())
     assert resumed["timing"]["resumed_samples"] > 0

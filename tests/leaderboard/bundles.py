@@ -2,12 +2,17 @@
 
 Every bundle passes ``suite validate``: its metrics are computed from its samples by the
 suite's own code. Strings that reach the site can carry hostile payloads (``payload``).
+
+Given the release (``FakeRun.release``), a bundle is also re-derivable, as the leaderboard requires:
+its questions are all the release's (``questions`` only says whether there are any), its grades are
+what the grader gives its completions, and its items, steers and seeds are the ones the protocol
+derives from the seed and the solo grades (the suite's own ``suite.evaluation._rederive`` makes them).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +21,7 @@ from suite.evaluation._bundle import RESULT_FORMAT, RESULT_FORMAT_VERSION
 from suite.evaluation._metrics import compute_metrics
 from suite.evaluation._samples import Sample
 from suite.grading import Grade, GradingConfig
+from suite.release import Release
 
 BENCHMARKS = ("aime24", "math500", "minerva")
 
@@ -44,6 +50,12 @@ class FakeRun:
     revision: str = "0" * 40
     kind: str = "hub"
     """``hub`` (the id must be a Hub id to rank) or ``local`` (any printable ASCII name)."""
+    boxed_wrong: bool = False
+    """On a release: a wrong sample ends with a wrong boxed answer (Math-Verify decides it when re-graded) instead
+    of being cut by the token limit (truncated, decided at once); realistic for intake benchmarks, slower to check."""
+    release: Release | None = field(default=None, compare=False, repr=False)
+    """The release the bundle is made on: its questions, guides and subsets (None: made-up question ids,
+    which ``suite validate`` and the leaderboard cannot re-derive)."""
 
 
 def samples_of(run: FakeRun) -> list[Sample]:
@@ -128,17 +140,90 @@ def samples_of(run: FakeRun) -> list[Sample]:
     return out
 
 
+def config_of(run: FakeRun) -> EvalConfig:
+    """The configuration a bundle of ``run`` records: the standard one (on a release: all its questions, ranked)."""
+    return EvalConfig(model=run.model_id, seed=run.seed)
+
+
+def thinking_of(run: FakeRun, question_id: str, index: int) -> str:
+    """Thinking of several units (paragraphs of at least 30 words), so that every cut keeps something."""
+    words = run.text.split() or ["x"]
+    paragraph = " ".join(words * (30 // len(words) + 1))
+    return "\n\n".join(f"Step {i + 1}. {paragraph}" for i in range(6))
+
+
+def derived_samples_of(run: FakeRun) -> tuple[list[Sample], dict[str, int]]:
+    """Samples of a run on ``run.release`` that re-derive, and the item counts its ``result.json`` records."""
+    from suite.evaluation._rederive import derived_work, expected_requests, trajectories_needed
+    from suite.evaluation._run import select_questions
+    from suite.steering import PAPER, unit_spans
+
+    assert run.release is not None
+    release, config = run.release, config_of(run)
+    rng = random.Random(f"{run.model_id}/{run.seed}")
+    questions = select_questions(release, config) if run.questions else []
+    by_id = {q.id: q for q in questions}
+
+    def generated(template: Sample, index: int, ok: bool) -> Sample:
+        gold = by_id[template.question_id].answer
+        answer = gold if ok else f"{gold}1"
+        thinking = thinking_of(run, template.question_id, index)
+        cut = not ok and not run.boxed_wrong
+        return replace(
+            template,
+            sample=index,
+            prompt_sha256=f"{rng.getrandbits(256):064x}",
+            completion=thinking if cut else f"{thinking}\n</think>\n\nSo the answer is \\boxed{{{answer}}}.",
+            prompt_tokens=120,
+            completion_tokens=len(thinking.split()) + 12,
+            finish_reason="length" if cut else "stop",
+            grade=(
+                Grade(False, truncated=True, details={"how": "none"})
+                if cut
+                else Grade(ok, answer=answer, method="math_verify" if not ok else "string_match")
+            ),
+        )
+
+    solo: dict[str, tuple[bool, ...]] = {}
+    for q in questions:
+        rate = min(1.0, max(0.0, rng.gauss(run.skill, 0.3)))
+        solo[q.id] = tuple(rng.random() < rate for _ in range(config.samples))
+    units = len(unit_spans(thinking_of(run, "", 0)))
+    schedule, work = derived_work(config, questions, release, solo, lambda q, s: units)
+    texts = {key: thinking_of(run, *key) for key in trajectories_needed(work)}
+    out: list[Sample] = []
+    for e in expected_requests(config, work, by_id, release.guides, lambda q, s: texts[(q, s)], PAPER):
+        test = e.template.test
+        for k in range(e.n):
+            if test == "solo":
+                out.append(generated(e.template, k, solo[e.template.question_id][k]))
+                continue
+            scale = (0.6 + (e.template.position or 0) / 2) if test == "recoverability" else 0.5
+            ok = rng.random() < (0.95 if test == "control" else run.skill * scale)
+            contains = None if test == "recoverability" else rng.random() < (e.template.fraction or 0) / 3
+            out.append(replace(generated(e.template, k, ok), steer_contains_answer=contains))
+    counts = {"questions": len(questions), "shared_recoverability": 0, **schedule.counts}
+    return out, counts
+
+
 def write_fake_bundle(out: Path, run: FakeRun) -> Path:
-    """Write a valid bundle for ``run`` into ``out``."""
-    samples = samples_of(run)
-    config = EvalConfig(model=run.model_id, seed=run.seed)
+    """Write a valid bundle for ``run`` into ``out`` (re-derivable when ``run.release`` is given)."""
+    if run.release is not None:
+        samples, items = derived_samples_of(run)
+    else:
+        samples, items = samples_of(run), {"questions": run.questions, "shared_recoverability": 20}
+    config = config_of(run)
     judge = {"judge_model": "judge", "judge_url": "http://127.0.0.1:1/v1", "judge_prompt_sha256": "0" * 64}
     result = {
         "format": RESULT_FORMAT,
         "format_version": RESULT_FORMAT_VERSION,
         "created": run.created,
         "suite": {"version": "0.1.0", "git_commit": None, "git_dirty": None},
-        "release": {"version": run.release_version, "manifest_sha256": run.manifest_sha256},
+        "release": (
+            {"version": run.release.version, "manifest_sha256": run.release.manifest_sha256}
+            if run.release is not None
+            else {"version": run.release_version, "manifest_sha256": run.manifest_sha256}
+        ),
         "model": {"id": run.model_id, "revision": run.revision, "kind": run.kind},
         "backend": {"name": "vllm", "versions": {"vllm": "0.0.0"}},
         "hardware": {"gpus": [], "cpu": "x86_64", "cpu_count": 2, "platform": "test"},
@@ -155,9 +240,9 @@ def write_fake_bundle(out: Path, run: FakeRun) -> Path:
             "waiting_s": 0.0,
             "idle_fraction": 0.0,
         },
-        "items": {"questions": run.questions, "shared_recoverability": 20},
+        "items": items,
         "notes": [],
-        "metrics": compute_metrics(samples, run.seed, 20),
+        "metrics": compute_metrics(samples, run.seed, items["shared_recoverability"]),
     }
     if run.tests:
         result["tests"] = {

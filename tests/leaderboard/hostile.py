@@ -19,6 +19,7 @@ from typing import Any
 
 from suite.evaluation._metrics import compute_metrics
 from suite.evaluation._samples import Sample
+from suite.release import Release
 from tests.leaderboard.bundles import FakeRun, write_fake_bundle
 
 Rows = list[dict[str, Any]]
@@ -59,8 +60,13 @@ def _first(test: str, change: Callable[[dict[str, Any]], None]) -> Callable[[Row
     return apply
 
 
-def write_hostile(root: Path, release_version: str, manifest_sha256: str, verified: Path) -> dict[Path, str | None]:
-    """Hostile bundles under ``root`` (one folder each); ``verified`` is a verified bundle some of them copy."""
+def write_hostile(
+    root: Path, release_version: str, manifest_sha256: str, verified: Path, release: Release | None = None
+) -> dict[Path, str | None]:
+    """Hostile bundles under ``root`` (one folder each); ``verified`` is a verified bundle some of them copy.
+
+    Made on ``release`` (when given), the bundles are re-derivable but for what each one tampers with.
+    """
     root.mkdir(parents=True, exist_ok=True)
     expected: dict[Path, str | None] = {}
 
@@ -71,6 +77,7 @@ def write_hostile(root: Path, release_version: str, manifest_sha256: str, verifi
             0.5,
             release_version=release_version,
             manifest_sha256=manifest_sha256,
+            release=release,
             **settings,
         )
         return write_fake_bundle(root / name, run)
@@ -161,9 +168,48 @@ def write_hostile(root: Path, release_version: str, manifest_sha256: str, verifi
             return json.dumps(result)
 
         expected[edited_result(copy, owner)] = "its samples file is already held by"
-    # Harmless though it looks hostile: mathtext in a guide name is drawn as plain text.
-    expected[make("mathtext-guide", guide="$\\undefinedmacro{x}$" + "\\frac{" * 40)] = None
+    if release is not None:
+        _rederivation_cases(make, expected)
+    if release is None:  # on a release, guide names come from it: the chart test covers mathtext labels
+        # Harmless though it looks hostile: mathtext in a guide name is drawn as plain text.
+        expected[make("mathtext-guide", guide="$\\undefinedmacro{x}$" + "\\frac{" * 40)] = None
     return expected
+
+
+def _rederivation_cases(make: Callable[[str], Path], expected: dict[Path, str | None]) -> None:
+    """Bundles whose numbers follow from their samples, but whose samples do not follow from the protocol.
+
+    Each passes the checks that recompute metrics from the stored grades; only re-deriving the bundle
+    from its release (re-grading, completeness, item selection) refuses it.
+    """
+
+    def flipped(rows: Rows) -> None:  # every solo grade of one question turned right, consistently
+        first = next(r for r in rows if r["test"] == "solo" and not r["grade"]["correct"])
+        for r in rows:
+            if r["test"] == "solo" and r["question_id"] == first["question_id"]:
+                r["grade"] = {**r["grade"], "correct": True}
+
+    expected[retampered(make("grades-flipped"), flipped)] = "is graded correct but re-grading its completion gives"
+
+    def dropped(rows: Rows) -> None:
+        rows.remove(next(r for r in reversed(rows) if r["test"] == "guidability"))
+
+    expected[retampered(make("sample-dropped"), dropped)] = "which the protocol implies for this run, is missing"
+
+    def extra(rows: Rows) -> None:
+        rows.append({**next(r for r in rows if r["test"] == "recoverability"), "sample": 1})
+
+    expected[retampered(make("sample-extra"), extra)] = "is not a generation the protocol implies for this run"
+
+    def other_items(rows: Rows) -> None:  # a shared guidability item passed off as an individual one
+        guided = [r for r in rows if r["test"] == "guidability"]
+        individual = {r["question_id"] for r in guided if r["subset"] == "individual"}
+        chosen = next(r["question_id"] for r in guided if r["question_id"] not in individual)
+        for r in guided:
+            if r["question_id"] == chosen:
+                r["subset"] = "individual"
+
+    expected[retampered(make("items-chosen"), other_items)] = "is not a generation the protocol implies for this run"
 
 
 def edited_samples(bundle: Path, old: str, new: str) -> Path:

@@ -19,7 +19,8 @@ import pytest
 from suite._errors import SuiteError
 from suite.evaluation import validate_bundle
 from suite.leaderboard import build_database, metric_rows, open_database
-from suite.release import Release, load_release
+from suite.release import Release, build_release, load_release
+from suite.tiny import write_arithmetic_source
 from tests.leaderboard.bundles import FakeRun, write_fake_bundle
 from tests.test_cli import run_suite
 
@@ -30,7 +31,7 @@ def release(arith_release: Path) -> Release:
 
 
 def fake(root: Path, name: str, release: Release, **knobs: object) -> Path:
-    run = FakeRun(name, release_version=release.version, manifest_sha256=release.manifest_sha256, **knobs)  # type: ignore[arg-type]
+    run = FakeRun(name, release=release, **knobs)  # type: ignore[arg-type]
     return write_fake_bundle(root / name.replace("/", "--") / (str(knobs.get("created", "run")).replace(":", "")), run)
 
 
@@ -224,7 +225,7 @@ def test_the_same_samples_twice_in_one_build_go_in_once(tmp_path: Path, release:
 def test_sample_chunks_carry_every_string_exactly(tmp_path: Path, release: Release) -> None:
     """Chunk files are JSON made by DuckDB: every character survives, and none can end a script or start a tag."""
     text = 'a</script><b>&amp; "q" \\ \u2028\u2029 \t\x01 \u00e9 \U0001d518 {{7*7}} ${x}'
-    bundle = fake(tmp_path, "org/strings", release, skill=0.5, text=text, questions=12)
+    bundle = fake(tmp_path, "org/strings", release, skill=0.5, text=text)  # the whole release: ranked, paged
     build_database([str(bundle)], tmp_path / "db", [release], tmp_path / "site")
     with gzip.open(bundle / "samples.jsonl.gz", "rt") as f:
         expected = sorted((r["question_id"], r["sample"], r["completion"]) for r in map(json.loads, f))
@@ -235,7 +236,7 @@ def test_sample_chunks_carry_every_string_exactly(tmp_path: Path, release: Relea
         head, data = source.split(", ", 3)[:3], source.split(", ", 3)[3]
         assert head[0].startswith("window.suiteChunk(") and data.endswith(");\n")
         found += [(s["q"], s["k"], s["c"]) for s in json.loads(data[: -len(");\n")])]
-    assert sorted(found) == expected
+    assert found and set(found) <= set(expected)  # the site keeps a sample of each test (_samples_hub)
 
 
 def test_oversized_bundle_files_are_refused_before_parsing(
@@ -260,15 +261,27 @@ def test_maintainer_runs_are_marked_verified(tmp_path: Path, release: Release) -
     assert "verified" in (tmp_path / "site" / "index.html").read_text()
 
 
-def test_a_test_the_run_could_not_run_shows_not_run_and_why(tmp_path: Path, release: Release) -> None:
-    reason = "release 1.0.0 has no guide steers (add a guide set with suite release add-guide)"
-    tests = (("solo", None), ("recoverability_individual", None), ("guidability_shared", reason), ("control", reason))
+def test_a_test_the_run_could_not_run_shows_not_run_and_why(tmp_path: Path) -> None:
+    # A release with questions and shared subsets but no guide set: a complete run of it has no guidability.
+    files = write_arithmetic_source(tmp_path / "source", questions=16, shared=5)
+    shared = {"recoverability_shared": files["shared"], "guidability_shared": files["shared"]}
+    release = load_release(build_release(str(files["source"]), tmp_path / "release", ["arith"], subsets=shared))
+    assert not release.guides
+    reason = f"release {release.version} has no guide steers (add a guide set with suite release add-guide)"
+    tests = (
+        ("solo", None),
+        ("recoverability_individual", None),
+        ("recoverability_shared", None),
+        ("guidability_individual", reason),
+        ("guidability_shared", reason),
+        ("control", reason),
+    )
     fake(tmp_path / "bundles", "org/c-3B", release, skill=0.6, tests=tests)
     site = tmp_path / "site"
     verdicts = build_database([str(tmp_path / "bundles" / "*" / "*")], tmp_path / "lb.duckdb", [release], site)
-    assert [v.status for v in verdicts] == ["accepted"]
+    assert [(v.status, v.reason) for v in verdicts] == [("accepted", "")]
     page = (site / "index.html").read_text()
     row = page[page.index("org/c-3B") :].split("</tr>")[0]
-    cells = row.split("<td")[2:8]  # size, then Table 1's six columns
-    assert [("not run" in c) for c in cells] == [False, False, False, True, False, True]
-    assert f'<span class="not-run" title="{reason}">not run</span>' in cells[3]
+    cells = [c for c in row.split("<td")[1:] if "not run" in c]
+    assert len(cells) == 3  # guidability individual and shared, control; the rest ran
+    assert all(f'<span class="not-run" title="{reason}">not run</span>' in c for c in cells)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import json
 import os
 from pathlib import Path
 
@@ -35,6 +34,7 @@ def run(release: Release, model: str, **knobs: object) -> FakeRun:
         words=8,
         release_version=release.version,
         manifest_sha256=release.manifest_sha256,
+        release=release,
         **knobs,  # type: ignore[arg-type]
     )
 
@@ -48,9 +48,9 @@ def test_hostile_bundles_are_each_rejected_with_their_reason_and_the_site_is_who
         run(release, "org/real", created="2026-01-01T00:00:00Z"),
     )
     hostile = tmp_path / "results" / "self-reported"
-    expected = write_hostile(hostile, release.version, release.manifest_sha256, verified)
+    expected = write_hostile(hostile, release.version, release.manifest_sha256, verified, release=release)
 
-    # The same model and revision, self-reported later with every grade made correct: it goes in, unranked.
+    # The same model and revision, self-reported later with every grade made correct: re-grading refuses it.
     def all_correct(rows: list[dict[str, object]]) -> None:
         for row in rows:
             row["grade"] = {**row["grade"], "correct": True}  # type: ignore[dict-item]
@@ -59,8 +59,8 @@ def test_hostile_bundles_are_each_rejected_with_their_reason_and_the_site_is_who
         write_fake_bundle(hostile / "fabricated", run(release, "org/real", created="2026-06-01T00:00:00Z", seed=7)),
         all_correct,
     )
-    expected[fabricated] = None
-    assert validate_bundle(fabricated)["metrics"]["solo"]["macro"]["value"] == 1.0
+    expected[fabricated] = "is graded correct but re-grading its completion gives wrong"
+    assert validate_bundle(fabricated)["metrics"]["solo"]["macro"]["value"] == 1.0  # its numbers are consistent
 
     site = tmp_path / "site"
     (site / "models").mkdir(parents=True)
@@ -95,9 +95,7 @@ def test_hostile_bundles_are_each_rejected_with_their_reason_and_the_site_is_who
         assert held == good  # exactly the good ones went in
         ranked = dict(con.execute("SELECT model_id, provenance FROM ranked").fetchall())
         assert ranked["org/real"] == "verified"  # the fabricated later run did not take its place
-        assert con.execute("SELECT created FROM runs WHERE source = ?", [str(fabricated)]).fetchone() == (
-            "2026-06-01T00:00:00.000000Z",
-        )
+        assert con.execute("SELECT created FROM runs WHERE source = ?", [str(fabricated)]).fetchone() is None
         slugs = {row[0][:16] for row in con.execute("SELECT run_id FROM ranked").fetchall()}
 
     assert not (site / "stale.html").exists()  # swapped in whole
@@ -106,9 +104,6 @@ def test_hostile_bundles_are_each_rejected_with_their_reason_and_the_site_is_who
     for name in ("results.csv", "results.parquet", "samples.parquet"):
         assert (site / "data" / name).stat().st_size > 0
     assert {p.stem for p in (site / "models").glob("*.html")} == slugs
-    mathtext = next(b for b, r in expected.items() if b.name == "mathtext-guide")
-    page_folder = site / "models" / json.loads((mathtext / "result.json").read_text())["samples"]["sha256"][:16]
-    assert "$\\undefinedmacro{x}$" in (page_folder / "guidability.svg").read_text()  # plain text, not mathtext
     assert not list(site.parent.glob(".site-*"))  # no temporary folder left behind
 
 
@@ -193,6 +188,15 @@ def test_verified_bundles_are_found_two_levels_down(tmp_path: Path, release: Rel
 
 def test_validate_prints_bundle_text_as_plain_text(tmp_path: Path, release: Release) -> None:
     bundle = write_fake_bundle(tmp_path / "markup", run(release, "evil/[/]x[bold]"))
-    shown = run_suite("validate", str(bundle))
+    shown = run_suite("validate", str(bundle), "--details", "--release", str(release.path))
     assert shown.returncode == 0, shown.stderr
     assert "Solo Pass@1 (evil/[/]x[bold])" in shown.stdout
+
+
+def test_chart_labels_are_plain_text_never_mathtext() -> None:
+    """Guide names reach charts only from the release now, but a label is drawn as text whatever it holds."""
+    from suite.leaderboard._charts import line_chart
+
+    hostile = "$\\undefinedmacro{x}$" + "\\frac{" * 40
+    svg = line_chart({hostile: [(0.2, 0.5, 0.4, 0.6)]}, "guidability", "steer fraction (%)")
+    assert "$\\undefinedmacro{x}$" in svg  # the label's text as written: mathtext would have raised

@@ -331,7 +331,9 @@ def _handler(hub: HubStandIn) -> type[BaseHTTPRequestHandler]:
                 self._error(404, "EntryNotFound", f"{path} does not exist on {rev}")
                 return
             data = commit.files[path]
+            # The Hub lets any origin read files (a static site's sample browser fetches them).
             headers = {"X-Repo-Commit": commit.sha, "ETag": f'"{git_blob_sha1(data)}"'}
+            headers["Access-Control-Allow-Origin"] = "*"
             if path in commit.lfs:
                 headers |= {"X-Linked-Etag": f'"{hashlib.sha256(data).hexdigest()}"', "X-Linked-Size": str(len(data))}
             self._send(200, data, headers)
