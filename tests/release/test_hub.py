@@ -88,7 +88,10 @@ def _hub_files(name: str, rows: list[dict[str, Any]]) -> dict[str, list[dict[str
                 {
                     "id": int(r["id"].split("-")[1]),
                     "question": r["problem"],
-                    "final_answer": [r["answer"] if r["is_multiple_answer"] else f"${r['answer']}$"],
+                    # As the Hub stores it: one span in dollars, several spans (``$a$, $b$``) as they are.
+                    "final_answer": [
+                        r["answer"] if r["is_multiple_answer"] or "$" in r["answer"] else f"${r['answer']}$"
+                    ],
                     "is_multiple_answer": r["is_multiple_answer"],
                     "unit": r["unit"],
                     "answer_type": r["answer_type"],
