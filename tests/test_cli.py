@@ -4,9 +4,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def run_suite(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_suite(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``suite ARGS...``; ``timeout`` only guards against a hang (speed is measured by benchmarks, not here)."""
     return subprocess.run(
-        [sys.executable, "-m", "suite.cli", *args], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "suite.cli", *args], capture_output=True, text=True, env=env, timeout=timeout
     )
 
 

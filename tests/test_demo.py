@@ -9,7 +9,7 @@ from tests.test_cli import run_suite
 
 
 def test_demo_runs_the_whole_pipeline(tiny_reasoner: Path, tmp_path: Path) -> None:
-    result = run_suite("demo", "--out", str(tmp_path / "demo"), "--questions", "8")
+    result = run_suite("demo", "--out", str(tmp_path / "demo"), "--questions", "8", timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "bundle:" in result.stdout and "Pass@1" in result.stdout and "Solo Pass@1" not in result.stdout
     demo = tmp_path / "demo"
@@ -18,7 +18,14 @@ def test_demo_runs_the_whole_pipeline(tiny_reasoner: Path, tmp_path: Path) -> No
     assert report["items"]["questions"] == 8 and set(report["metrics"]) == {"solo", "recoverability", "guidability"}
     assert run_suite("release", "verify", str(tmp_path / "demo" / "release")).returncode == 0
     assert "leaderboard site:" in result.stdout and (tmp_path / "demo" / "site" / "index.html").is_file()
-    assert len(list((tmp_path / "demo" / "site" / "models").glob("*.html"))) == 1
+    # The demo's settings (320 new tokens, 8 questions) are not the standard run: it is a variant, never ranked.
+    # Known gap (issue 15): a model with variants only gets no page yet.
+    import duckdb
+
+    with duckdb.connect(str(demo / "leaderboard.duckdb"), read_only=True) as con:
+        variants = con.execute("SELECT differences FROM variants").fetchall()
+        assert con.execute("SELECT count(*) FROM ranked").fetchone() == (0,)
+    assert len(variants) == 1 and "max tokens 320 (standard 32768)" in variants[0][0]
     # Every steer is real: non-empty, and a distractor is never the item's own question (validate refuses either).
     import gzip
 
