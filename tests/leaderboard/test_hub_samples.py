@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from suite.leaderboard import build_database
 from suite.leaderboard._samples_hub import SITE_SAMPLES_PER_TEST, publish_samples
 from tests.leaderboard.bundles import FakeRun
-from tests.leaderboard.chromium import CHROMIUM, FLAGS
 from tests.leaderboard.test_pages import reader_release, write_bundle_with
 from tests.release.hub_standin import HubStandIn
 
@@ -66,16 +65,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, HubS
         finally:
             server.shutdown()
             server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: apt-get install -y chromium (see the README's test command)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield b
-        b.close()
 
 
 def local_solo_samples(site: Path, run_id: str) -> set[str]:

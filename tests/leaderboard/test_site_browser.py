@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page
 
 from suite.leaderboard import build_database
 from suite.leaderboard._comparable import display_name
 from suite.release import Release
 from tests.leaderboard.bundles import FakeRun
-from tests.leaderboard.chromium import CHROMIUM, FLAGS
 from tests.leaderboard.test_pages import HOSTILE_ID, HOSTILE_QUESTION, QWEN3_30B_A3B, reader_release, write_bundle_with
 
 PAYLOADS = (
@@ -66,16 +64,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Release]:
 @pytest.fixture(scope="module")
 def site(built: tuple[Path, Release]) -> Path:
     return built[0]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: apt-get install -y chromium (see the README's test command)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield b
-        b.close()
 
 
 def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
