@@ -18,14 +18,18 @@ def test_demo_runs_the_whole_pipeline(tiny_reasoner: Path, tmp_path: Path) -> No
     assert report["items"]["questions"] == 8 and set(report["metrics"]) == {"solo", "recoverability", "guidability"}
     assert run_suite("release", "verify", str(tmp_path / "demo" / "release")).returncode == 0
     assert "leaderboard site:" in result.stdout and (tmp_path / "demo" / "site" / "index.html").is_file()
-    # The demo's settings (320 new tokens, 8 questions) are not the standard run: it is a variant, never ranked.
-    # Known gap (issue 15): a model with variants only gets no page yet.
+    # The demo's settings (320 new tokens, 8 questions) are not the standard run: it is a variant, never ranked,
+    # and the site shows it below the ranking, with its own page that says why.
     import duckdb
 
     with duckdb.connect(str(demo / "leaderboard.duckdb"), read_only=True) as con:
-        variants = con.execute("SELECT differences FROM variants").fetchall()
+        variants = con.execute("SELECT run_id, differences FROM variants").fetchall()
         assert con.execute("SELECT count(*) FROM ranked").fetchone() == (0,)
-    assert len(variants) == 1 and "max tokens 320 (standard 32768)" in variants[0][0]
+    assert len(variants) == 1 and "max tokens 320 (standard 32768)" in variants[0][1]
+    index = (demo / "site" / "index.html").read_text()
+    page = (demo / "site" / "models" / f"{variants[0][0][:16]}.html").read_text()
+    assert f'<a href="models/{variants[0][0][:16]}.html">' in index.split('id="unranked-table"')[1]
+    assert "max tokens 320 (standard 32768)" in page.split('id="not-ranked-why"')[1].split("</span>")[0]
     # Every steer is real: non-empty, and a distractor is never the item's own question (validate refuses either).
     import gzip
 

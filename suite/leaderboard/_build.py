@@ -26,7 +26,7 @@ from suite.leaderboard._intake import (
 )
 from suite.leaderboard._pages import guarded_model_page, start_pages, stop_pages, write_release_questions
 from suite.leaderboard._samples_hub import SITE_EXPORT
-from suite.leaderboard._site import ranked_runs, write_index
+from suite.leaderboard._site import ranked_runs, unranked_models, variant_runs, write_index
 from suite.release import Release
 
 
@@ -101,12 +101,14 @@ def _write_site(site: Path, db: Path, jobs: int, releases: Sequence[Release] = (
         for name, query in EXPORTS.items():
             con.execute(f"COPY ({query}) TO '{quoted(exports / name)}'")
         write_csv(con, RANKED_TABLE, exports / "results.csv")
-        runs = ranked_runs(con)
+        write_csv(con, VARIANTS_TABLE, exports / "variants.csv")
+        runs, variants = ranked_runs(con), variant_runs(con)
     write_release_questions(site, releases)
     pages = site / "models"
     pages.mkdir()
-    list(_in_workers(guarded_model_page, [(pages, *run) for run in runs], jobs, start_pages, (db,), stop_pages))
-    write_index(site, runs)
+    every_run = [(pages, *run) for run in [*runs, *variants]]
+    list(_in_workers(guarded_model_page, every_run, jobs, start_pages, (db,), stop_pages))
+    write_index(site, runs, unranked_models(variants, runs))
 
 
 def _swap_in(fresh: Path, site: Path) -> None:
@@ -219,6 +221,16 @@ SELECT r.model_id, r.model_revision, r.release_version, r.judged, r.provenance, 
 FROM ranked r LEFT JOIN metrics m USING (run_id)
 GROUP BY ALL ORDER BY recoverability_shared DESC NULLS LAST, model_id
 """
+
+VARIANTS_TABLE = """
+SELECT v.model_name, v.model_id, v.model_revision, v.release_version, v.provenance, v.created, v.run_id,
+       v.differences, v.ranked_instead,
+       max(m.value) FILTER (m.test = 'solo' AND m.cell = 'macro') AS benchmark,
+       max(m.value) FILTER (m.test = 'recoverability/shared' AND m.cell = 'mean') AS recoverability_shared
+FROM variants v LEFT JOIN metrics m USING (run_id)
+GROUP BY ALL ORDER BY v.model_name, v.run_id
+"""
+"""Every run that is not ranked, with what differs (``data/variants.csv``)."""
 
 EXPORTS = {
     "results.parquet": RANKED_TABLE,

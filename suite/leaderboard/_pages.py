@@ -77,7 +77,11 @@ def stop_pages() -> None:
 
 
 def model_page(job: tuple[Path, str, Row, Found]) -> None:
-    """Write ``pages/<slug>.html`` and ``pages/<slug>/`` (charts, ``result.json``, sample chunks) for one run."""
+    """Write ``pages/<slug>.html`` and ``pages/<slug>/`` (charts, ``result.json``, sample chunks) for one run.
+
+    Every run has a page, ranked or not: a run that is not ranked (``row.differences``) says why and links
+    the run ranked in its place.
+    """
     pages, run_id, row, found = job
     assert _con is not None and _env is not None, "start_pages first"
     slug = run_id[:16]
@@ -359,10 +363,10 @@ SELECT v.run_id, v.model_name, v.created, v.provenance, v.differences,
        max(m.value) FILTER (m.test = 'recoverability/shared' AND m.cell = 'mean') AS recoverability_shared,
        max(m.value) FILTER (m.test = 'solo' AND m.cell = 'macro') AS benchmark
 FROM variants v LEFT JOIN metrics m USING (run_id)
-WHERE v.model_name = $name OR v.ranked_instead = $run
+WHERE (v.model_name = $name OR v.ranked_instead = $run) AND v.run_id <> $run
 GROUP BY ALL ORDER BY try_cast(any_value(v.created) AS TIMESTAMPTZ) DESC NULLS LAST, v.run_id
 """
-"""The runs shown beside a ranked run: its name's runs that do not rank, and runs ranked as this one instead."""
+"""The runs shown on a run's page: its name's runs that do not rank, and runs this one is ranked instead of."""
 
 
 def variants_of(con: duckdb.DuckDBPyConnection, name: str, run_id: str) -> list[dict[str, Any]]:

@@ -11,7 +11,8 @@ import csv
 import json
 import shutil
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,12 @@ class Row:
     """column -> why the run did not run that test (``result.json``'s ``tests``)."""
     rank: int | None = None
     """Place by shared recoverability among the suite's runs (ties share a place); None for the paper's rows."""
+    differences: str = ""
+    """Why the run is not ranked (what differs from the standard run, or which run ranks instead); '' when ranked."""
+    ranked_page: str | None = None
+    """For a run that is not ranked: the page of the run ranked in its place or under its name, when there is one."""
+    runs: int = 1
+    """Runs of this model the row stands for (an unranked model's row stands for all its runs)."""
 
 
 def json_for_script(value: Any) -> str:
@@ -179,19 +186,60 @@ def environment() -> jinja2.Environment:
     )
 
 
+RUNS = """
+SELECT v.run_id, v.model_name, v.release_version, v.judged, v.provenance, v.result->'tests',
+       json_extract(v.result, '$.model.parameters'), {differences}
+FROM {view} v ORDER BY v.model_name, {order} v.run_id
+"""
+"""Every run of a view with what its index row and page need."""
+
+
 def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
     """(run_id, index row, metrics) of every ranked run, by the name a reader sees (``model_name``)."""
-    runs = con.execute(
-        "SELECT run_id, model_name, release_version, judged, provenance, result->'tests', "
-        "json_extract(result, '$.model.parameters') FROM ranked ORDER BY model_name, run_id"
-    ).fetchall()
+    out = _runs(con, RUNS.format(view="ranked", differences="'', NULL", order=""))
+    assign_ranks([row for _, row, _ in out])
+    return out
+
+
+def variant_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
+    """(run_id, row, metrics) of every run that is not ranked (view ``variants``), each with what differs.
+
+    Newest first within a model name; ``ranked_page`` links the run ranked in its place, else the ranked
+    run of the same name, when there is one.
+    """
+    query = RUNS.format(
+        view="(SELECT c.* EXCLUDE (differences), v.differences, v.ranked_instead "
+        "FROM compared c JOIN variants v USING (run_id))",
+        differences="v.differences, coalesce(v.ranked_instead, "
+        "(SELECT min(r.run_id) FROM ranked r WHERE r.model_name = v.model_name AND r.model_kind = v.model_kind))",
+        order="v.created_at DESC NULLS LAST,",
+    )
+    return _runs(con, query)
+
+
+def unranked_models(variants: list[tuple[str, Row, Found]], ranked: list[tuple[str, Row, Found]]) -> list[Row]:
+    """One index row per model name that has runs but no ranked run: its newest run's, counting its runs."""
+    names = {row.model for _, row, _ in ranked}
+    rows: dict[str, Row] = {}
+    for _, row, _ in variants:  # newest first within a name
+        if row.model in names:
+            continue
+        if row.model in rows:
+            rows[row.model].runs += 1
+        else:
+            rows[row.model] = replace(row)
+    return list(rows.values())
+
+
+def _runs(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[str, Row, Found]]:
+    runs = con.execute(query).fetchall()
     metrics: dict[str, Found] = defaultdict(dict)
     for run_id, test, cell, value, low, high in con.execute(
-        "SELECT run_id, test, cell, value, ci_low, ci_high FROM metrics JOIN ranked USING (run_id)"
+        "SELECT run_id, test, cell, value, ci_low, ci_high FROM metrics"
     ).fetchall():
         metrics[run_id][(test, cell)] = (value, low, high)
     out = []
-    for run_id, model, release, judged, provenance, tests, parameters in runs:
+    for run_id, model, release, judged, provenance, tests, parameters, differences, instead in runs:
         found = metrics[run_id]
         statuses = json.loads(tests) if tests else {}
         row = Row(
@@ -209,16 +257,18 @@ def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
                 for column, status in ((c, statuses.get("solo" if c == "benchmark" else c)) for c, _, _ in COLUMNS)
                 if isinstance(status, dict) and status.get("status") == "not run"
             },
+            differences=differences,
+            ranked_page=f"{instead[:16]}.html" if instead else None,
         )
         out.append((run_id, row, found))
-    assign_ranks([row for _, row, _ in out])
     return out
 
 
-def write_index(site: Path, runs: list[tuple[str, Row, Found]]) -> list[Row]:
+def write_index(site: Path, runs: list[tuple[str, Row, Found]], unranked: Sequence[Row] = ()) -> list[Row]:
     """``index.html`` (ranked runs and the paper's rows), ``compare.html`` and the static files, into ``site``.
 
     Rows come ranked by shared recoverability, highest first; the paper's rows sit among them unranked.
+    ``unranked`` (``unranked_models``) are listed below the ranking: models none of whose runs is standard.
     """
     env = environment()
     for name in ("site.js", "style.css"):
@@ -235,6 +285,7 @@ def write_index(site: Path, runs: list[tuple[str, Row, Found]]) -> list[Row]:
         "releases": sorted({r.release for r in rows}),
         "gradings": sorted({r.grading for r in rows}),
         "paper_count": len(paper),
+        "unranked": sorted(unranked, key=lambda row: row.model),
     }
     (site / "index.html").write_text(env.get_template("index.html").render(**context), encoding="utf-8")
     compare = compare_data(runs, paper)

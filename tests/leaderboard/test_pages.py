@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -37,6 +38,11 @@ EVERY_TEST = tuple(
 """``result.json``'s ``tests``: every test of Table 1 ran (a standard run records it so)."""
 VARIANT = FakeRun("org/steady-7B", 0.8, seed=7, created="2026-11-27T00:00:00Z", questions=8)
 """A newer run of org/steady-7B on 8 questions (``--limit 8``): not the standard measurement, shown beside it."""
+ONLY_VARIANTS = (
+    FakeRun("org/partial-3B", 0.5, seed=11, created="2026-11-20T00:00:00Z", questions=8),
+    FakeRun("org/partial-3B", 0.4, seed=12, created="2026-11-25T00:00:00Z", questions=6),
+)
+"""Two runs of a model on part of the release (``--limit``): it has no standard run, so no rank, but a page."""
 
 
 def reader_release(root: Path) -> Release:
@@ -90,6 +96,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Release]:
         (FakeRun("Qwen/Qwen3-30B-A3B", 0.6, seed=2), QWEN3_30B_A3B),
         (FakeRun("org/fragile-1.5B", 0.55, seed=3), None),
         (VARIANT, 7_615_616_512),
+        *((run, None) for run in ONLY_VARIANTS),
     ]
     for i, (run, parameters) in enumerate(runs):
         write_bundle_with(root / "bundles" / f"b{i}", run, release, parameters)
@@ -253,13 +260,56 @@ def test_score_table_says_why_a_test_did_not_run() -> None:
     assert by_label["benchmark"].items == 60 and by_label["benchmark"].generations == 480
 
 
+def pages_of(site: Path, model: str) -> dict[str, str]:
+    """The model pages (slug -> HTML) whose heading is ``model``."""
+    pages = {p.stem: p.read_text() for p in (site / "models").glob("*.html")}
+    return {slug: page for slug, page in pages.items() if f"<h1>{model}</h1>" in page}
+
+
+def variants_table(page: str) -> list[list[str]]:
+    """The variants table of a model page: each row's cells as HTML."""
+    table = page[page.index('<table id="variants-table">') :].split("</table>")[0]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in table.split("<tbody>")[1].split("</tr>")[:-1]]
+
+
 def test_a_variant_is_shown_beside_its_model_with_what_differs(built: tuple[Path, Release]) -> None:
     site, _ = built
-    pages = {p: p.read_text() for p in (site / "models").glob("*.html")}
-    steady = [page for page in pages.values() if "<h1>org/steady-7B</h1>" in page]
-    assert len(steady) == 1  # one page: the variant is not ranked, and has no page of its own
-    table = steady[0][steady[0].index('<table id="variants-table">') :].split("</table>")[0]
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", table, re.S)
+    steady = pages_of(site, "org/steady-7B")
+    ranked = [slug for slug, page in steady.items() if "not-ranked-why" not in page]
+    assert len(steady) == 2 and len(ranked) == 1  # the ranked run's page and the variant's own page
+    ((variant, page),) = ((slug, page) for slug, page in steady.items() if slug not in ranked)
+    ((cells),) = variants_table(steady[ranked[0]])
+    assert cells[0] == f'<a href="{variant}.html"><code>{variant}</code></a>'
     assert cells[1:5] == ["org/steady-7B", "2026-11-27T00:00:00.000000Z", "self-reported", "--limit 8"]
-    assert all('id="variants-table"' not in page for page in pages.values() if page is not steady[0])
+    # The variant's page says why it is not ranked and links the ranked run; its own table is empty.
+    assert '<span id="not-ranked-why">--limit 8</span>' in page
+    assert f'<a id="ranked-link" href="{ranked[0]}.html">' in page and 'id="variants-table"' not in page
     assert [r["model"] for r in index_rows(site)].count("org/steady-7B") == 1
+
+
+def test_a_model_with_no_standard_run_has_a_page_and_a_row_below_the_ranking(built: tuple[Path, Release]) -> None:
+    site, _ = built
+    index = (site / "index.html").read_text()
+    assert "org/partial-3B" not in [r["model"] for r in index_rows(site)]  # never ranked
+    table = index[index.index('<table id="unranked-table">') :].split("</table>")[0]
+    rows = [row for row in table.split("<tbody>")[1].split("</tr>")[:-1]]
+    assert len(rows) == 1
+    link, runs, differences = re.findall(
+        r'<a href="models/(\w+)\.html">org/partial-3B</a></th><td>(\d+)</td>'
+        r'<td class="differences">([^<]*)</td>',
+        rows[0],
+    )[0]
+    assert (runs, differences) == ("2", "--limit 6")  # its newest run, standing for both
+    partial = pages_of(site, "org/partial-3B")
+    assert set(partial) == {link, *(cells[0][9:25] for cells in variants_table(partial[link]))} and len(partial) == 2
+    assert '<span id="not-ranked-why">--limit 6</span>' in partial[link] and 'id="ranked-link"' not in partial[link]
+    assert [cells[4] for cells in variants_table(partial[link])] == ["--limit 8"]
+    # Every run that is not ranked is in data/variants.csv, with what differs (a cell starting with "-" gets a
+    # leading "'", as every CSV cell a spreadsheet would read as a formula).
+    with (site / "data" / "variants.csv").open(encoding="utf-8") as f:
+        shown = sorted((row["model_name"], row["differences"]) for row in csv.DictReader(f))
+    assert shown == [
+        ("org/partial-3B", "'--limit 6"),
+        ("org/partial-3B", "'--limit 8"),
+        ("org/steady-7B", "'--limit 8"),
+    ]
