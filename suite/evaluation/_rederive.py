@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from suite._errors import SuiteError
 from suite.evaluation._bundle import RESULT, check_samples, checked_result, iter_samples
 from suite.evaluation._config import EvalConfig
-from suite.evaluation._run import guide_steers, same_answer, select_questions
-from suite.evaluation._samples import Sample, Test
+from suite.evaluation._requests import Expected, Identity, expected_requests, identity, release_guides
+from suite.evaluation._run import same_answer, select_questions
 from suite.evaluation._schedule import (
     DistractorSource,
-    GuidabilityWork,
     RecoverabilityWork,
     Schedule,
     SoloWork,
@@ -37,20 +36,13 @@ from suite.evaluation._schedule import (
     Work,
 )
 from suite.grading import Grade, GraderPool, GradingConfig
-from suite.protocol import derive_seed
-from suite.release import GuideTrajectory, Question, Release
+from suite.release import Question, Release
 from suite.steering import (
     FORMATS,
     Cutting,
-    SteeredThinking,
     ThinkingFormat,
-    guidability_steer,
-    recoverability_steer,
     unit_spans,
 )
-
-Identity = tuple[str, str | None, str, float | None, float | None, str | None, int | None, int]
-"""What names one generation: test, subset, question, position, fraction, guide, guide sample, sample index."""
 
 STEER_FIELDS = (
     "benchmark",
@@ -66,11 +58,6 @@ STEER_FIELDS = (
 """The fields of a sample that follow from its request (compared with the derived ones)."""
 
 
-def identity(s: Sample) -> Identity:
-    """The generation a sample claims to be."""
-    return (s.test, s.subset, s.question_id, s.position, s.fraction, s.guide, s.guide_sample, s.sample)
-
-
 def describe(ident: Identity) -> str:
     """A generation in words: ``the recoverability sample 0 of arith/x (shared, position 0.2)``."""
     test, subset, question_id, position, fraction, guide, guide_sample, sample = ident
@@ -82,22 +69,6 @@ def describe(ident: Identity) -> str:
     if fraction is not None:
         where.append(f"fraction {fraction:g}")
     return f"the {test} sample {sample} of {question_id[:80]}" + (f" ({', '.join(where)})" if where else "")
-
-
-@dataclass(frozen=True)
-class Expected:
-    """One request the protocol implies: ``n`` generations that share ``template``'s fields."""
-
-    request: str
-    """The request key (``recoverability/shared/<question>/0.2``); the sample seed derives from it."""
-    n: int
-    template: Sample
-    """A sample with every derived field set and ``sample``, ``completion`` and grade left blank."""
-
-    def identities(self) -> Iterator[Identity]:
-        """The identity of each of the request's generations."""
-        for k in range(self.n):
-            yield identity(replace(self.template, sample=k))
 
 
 class GraderVersionError(SuiteError):
@@ -166,119 +137,6 @@ def trajectories_needed(work: Iterable[Work]) -> set[tuple[str, int]]:
     return needed
 
 
-def expected_requests(
-    config: EvalConfig,
-    work: Iterable[Work],
-    questions: Mapping[str, Question],
-    guides: Mapping[str, Sequence[GuideTrajectory]],
-    thinking: Callable[[str, int], str],
-    cutting: Cutting,
-    foreign: Mapping[str, Mapping[tuple[str, int], str]] | None = None,
-) -> list[Expected]:
-    """Every request ``work`` implies, with its derived steer, as ``suite eval`` makes them.
-
-    ``thinking(question_id, sample)``: M's thinking in one of its solo samples; ``foreign``: other
-    models' thinking by model name (the cross-model ablation). A steer that cuts to nothing is never run.
-    """
-    by_guide = {name: guide_steers(steers) for name, steers in guides.items()}
-    out: list[Expected] = []
-    for unit in work:
-        if isinstance(unit, SoloWork):
-            for question_id in unit.question_ids:
-                key = f"solo/{question_id}"
-                out.append(Expected(key, config.samples, _template(config, key, questions[question_id], "solo", None)))
-        elif isinstance(unit, RecoverabilityWork):
-            out.extend(_recoverability_requests(config, unit, questions[unit.question_id], thinking, cutting, foreign))
-        else:
-            out.extend(_guidability_requests(config, unit, questions[unit.question_id], by_guide, cutting))
-    return out
-
-
-def _template(
-    config: EvalConfig, key: str, q: Question, test: Test, steered: SteeredThinking | None, **fields: Any
-) -> Sample:
-    return Sample(
-        test=test,
-        question_id=q.id,
-        benchmark=q.benchmark,
-        sample=0,
-        seed=derive_seed(config.seed, key),
-        prompt_sha256="",
-        completion="",
-        prompt_tokens=0,
-        completion_tokens=0,
-        finish_reason="",
-        grade=Grade(False),
-        steer_own=steered.own if steered else None,
-        steer_transition=steered.transition if steered else None,
-        steer_text=steered.steer if steered else None,
-        **fields,
-    )
-
-
-def _recoverability_requests(
-    config: EvalConfig,
-    unit: RecoverabilityWork,
-    q: Question,
-    thinking: Callable[[str, int], str],
-    cutting: Cutting,
-    foreign: Mapping[str, Mapping[tuple[str, int], str]] | None,
-) -> list[Expected]:
-    """One request per insertion position, each with the distractor drawn for it."""
-    own = thinking(q.id, unit.own_sample)
-    out = []
-    for m, d in zip(config.positions, unit.distractors, strict=True):
-        distractor = (
-            thinking(d.question_id, d.sample)
-            if d.source is None
-            else (foreign or {})[d.source][(d.question_id, d.sample)]
-        )
-        steered = recoverability_steer(
-            own,
-            distractor,
-            m,
-            config.distractor_fraction,
-            config.transition,
-            config.keep_opening,
-            cutting,
-            unit.max_units,
-        )
-        if steered.steer:
-            key = f"recoverability/{unit.subset}/{q.id}/{m:g}"
-            fields = {
-                "subset": unit.subset,
-                "position": m,
-                "distractor_question_id": d.question_id,
-                "distractor_sample": d.sample,
-                "distractor_model": d.source,
-                "own_sample": unit.own_sample,
-            }
-            template = _template(config, key, q, "recoverability", steered, **fields)
-            out.append(Expected(key, config.recoverability_continuations, template))
-    return out
-
-
-def _guidability_requests(
-    config: EvalConfig,
-    unit: GuidabilityWork,
-    q: Question,
-    by_guide: Mapping[str, Mapping[str, tuple[GuideTrajectory, ...]]],
-    cutting: Cutting,
-) -> list[Expected]:
-    """Per (guide, fraction), continuation k takes the k mod n-th of the n guide trajectories whose cut is not empty."""
-    continuations = config.guidability_continuations
-    out = []
-    for name, steers in sorted(by_guide.items()):
-        for f in config.guide_fractions:
-            cuts = [(t, s) for t in steers.get(q.id, ()) if (s := guidability_steer(t.thinking, f, cutting)).steer]
-            for k, (t, steered) in enumerate(cuts[:continuations]):
-                key = f"{unit.test}/{unit.subset or 'control'}/{q.id}/{name}/{f:g}/{t.sample}"
-                fields = {"subset": unit.subset, "fraction": f, "guide": name, "guide_sample": t.sample}
-                template = _template(config, key, q, unit.test, steered, **fields)
-                out.append(Expected(key, len(range(k, continuations, len(cuts))), template))
-    return out
-
-
 # -- a bundle, re-derived ---------------------------------------------------------------------------
 
 
@@ -341,7 +199,8 @@ def rederive(
         if s.test == "solo" and (s.question_id, s.sample) in needed:
             texts[(s.question_id, s.sample)] = fmt.split(s.completion, s.finish_reason)[0]
     cutting = Cutting(config.protocol, _token_length(result, config) if config.protocol != "paper" else len)
-    expected = expected_requests(config, work, by_id, release.guides, lambda q, s: texts[(q, s)], cutting, foreign)
+    guides = release_guides(release)
+    expected = expected_requests(config, work, by_id, guides, lambda q, s: texts[(q, s)], cutting, foreign)
     _check_generations(expected, reading.seen, result, samples_path)
     _check_counts(schedule, questions, result, where)
     return Rederived(reading.count, tally.regraded, reading.judged, len(expected))

@@ -13,20 +13,17 @@ from typing import TYPE_CHECKING, Any
 from suite._errors import SuiteError
 from suite.backends._base import Backend, Completion, Request, SamplingConfig
 from suite.evaluation._config import EvalConfig
-from suite.evaluation._samples import Sample, Test
-from suite.evaluation._schedule import GuidabilityWork, RecoverabilityWork, Schedule, SoloWork, Work
+from suite.evaluation._requests import Expected, expected_requests, release_guides
+from suite.evaluation._samples import Sample
+from suite.evaluation._schedule import Schedule, Work
 from suite.evaluation._store import SampleKey, SampleStore
 from suite.evaluation._timeline import Timeline
 from suite.grading import Grade, GraderPool, GradingConfig, Judge, JudgeConfig, SteerAnswers, normalise
-from suite.protocol import Distractor, derive_seed
-from suite.release import GuideTrajectory, Question, Release
+from suite.release import Question, Release
 from suite.steering import (
     Cutting,
-    SteeredThinking,
     ThinkingFormat,
-    guidability_steer,
     probe_template,
-    recoverability_steer,
     steered_prompt,
     unit_spans,
 )
@@ -43,15 +40,6 @@ Clock = Callable[[], float]
 def same_answer(a: str, b: str) -> bool:
     """Two gold answers are the same answer when their normalised forms are equal (a distractor needs another)."""
     return normalise(a) == normalise(b)
-
-
-def guide_steers(steers: Sequence[GuideTrajectory]) -> dict[str, tuple[GuideTrajectory, ...]]:
-    """A guide's correct trajectories by question, each question's in a fixed order (by sample, then file order)."""
-    by_question: dict[str, list[GuideTrajectory]] = {}
-    for t in steers:
-        if t.correct:
-            by_question.setdefault(t.question_id, []).append(t)
-    return {qid: tuple(sorted(ts, key=lambda t: t.sample)) for qid, ts in by_question.items()}
 
 
 @dataclass(frozen=True)
@@ -171,7 +159,7 @@ class _Runner:
             same_answer=same_answer,
             sources=[d.source for d in distractors],
         )
-        self.guides = {name: guide_steers(steers) for name, steers in release.guides.items()}
+        self.guides = release_guides(release)
         """Each guide's correct trajectories per question, in their fixed order (by sample)."""
         self.jobs: dict[str, Job] = {}
         """Jobs not fully graded yet."""
@@ -277,88 +265,18 @@ class _Runner:
         return False
 
     def jobs_for(self, work: Work) -> list[Job]:
-        config = self.config
-        if isinstance(work, SoloWork):
-            return [self.job(f"solo/{q}", self.question[q], config.samples, "solo", None) for q in work.question_ids]
-        q = self.question[work.question_id]
-        if isinstance(work, RecoverabilityWork):
-            return self.recoverability_jobs(work, q)
-        return self.guidability_jobs(work, q)
-
-    def guidability_jobs(self, work: GuidabilityWork, q: Question) -> list[Job]:
-        """Per (guide, fraction), the continuations cycle through the guide's trajectories of ``q`` in a fixed order.
-
-        Continuation k uses trajectory k mod n, n counting the trajectories whose cut at that fraction is not
-        empty (an empty cut is noted, never run); each trajectory is one request of its share of the continuations.
-        """
-        config = self.config
-        jobs = []
-        kind = work.subset or "control"
-        for name, steers in sorted(self.guides.items()):
-            for f in config.guide_fractions:
-                cuts = []
-                for t in steers.get(q.id, ()):
-                    thinking = guidability_steer(t.thinking, f, self.cutting)
-                    if thinking.steer:
-                        cuts.append((t, thinking))
-                    else:
-                        self.schedule.notes.append(
-                            f"{q.id}: the {f:g} cut of guide {name} (its sample {t.sample}) is empty; not run"
-                        )
-                for k, (t, thinking) in enumerate(cuts[: config.guidability_continuations]):
-                    jobs.append(
-                        self.job(
-                            f"{work.test}/{kind}/{q.id}/{name}/{f:g}/{t.sample}",
-                            q,
-                            len(range(k, config.guidability_continuations, len(cuts))),
-                            work.test,
-                            thinking,
-                            subset=work.subset,
-                            fraction=f,
-                            guide=name,
-                            guide_sample=t.sample,
-                            steer_contains_answer=self.steer_answers.now(
-                                thinking.steer, q.answer, q.is_multiple_answer
-                            ),
-                        )
-                    )
-        return jobs
-
-    def recoverability_jobs(self, work: RecoverabilityWork, q: Question) -> list[Job]:
-        """One job per insertion position, each with its own drawn distractor; an empty steer is never run."""
-        config = self.config
-        own = self.own_thinking(q.id, work.own_sample)
-        jobs = []
-        for m, d in zip(config.positions, work.distractors, strict=True):
-            thinking = recoverability_steer(
-                own,
-                self.distractor_thinking(d),
-                m,
-                config.distractor_fraction,
-                config.transition,
-                config.keep_opening,
-                self.cutting,
-                work.max_units,
-            )
-            if not thinking.steer:
-                self.schedule.notes.append(f"{q.id}: the distractor cut at {m:g} is empty; not run")
-                continue
-            jobs.append(
-                self.job(
-                    f"recoverability/{work.subset}/{q.id}/{m:g}",
-                    q,
-                    config.recoverability_continuations,
-                    "recoverability",
-                    thinking,
-                    subset=work.subset,
-                    position=m,
-                    distractor_question_id=d.question_id,
-                    distractor_sample=d.sample,
-                    distractor_model=d.source,
-                    own_sample=work.own_sample,
-                )
-            )
-        return jobs
+        """The requests of ``work`` (``expected_requests``: the same enumeration ``suite validate`` checks)."""
+        expected = expected_requests(
+            self.config,
+            [work],
+            self.question,
+            self.guides,
+            self.own_thinking,
+            self.cutting,
+            {name: d.thinking for name, d in self.foreign.items()},
+            note=self.schedule.notes.append,
+        )
+        return [self.job(e) for e in expected]
 
     def answer_region(self, key: SampleKey) -> str:
         """The text after M's thinking in a stored completion ("" when it never finished thinking)."""
@@ -377,40 +295,21 @@ class _Runner:
             self._units[key] = len(unit_spans(self.own_thinking(question_id, sample)))
         return self._units[key]
 
-    def distractor_thinking(self, d: Distractor) -> str:
-        """The distractor's trajectory: M's own, or another model's (cross-model ablation)."""
-        if d.source is None:
-            return self.own_thinking(d.question_id, d.sample)
-        return self.foreign[d.source].thinking[(d.question_id, d.sample)]
-
     def length(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
-    def job(self, key: str, q: Question, n: int, test: Test, thinking: SteeredThinking | None, **fields: Any) -> Job:
+    def job(self, expected: Expected) -> Job:
+        """The engine request of an expected one: M's prompt with the steered thinking, and the sample fields."""
+        q, steered = self.question[expected.template.question_id], expected.steered
         prompt = steered_prompt(
-            self.tokenizer, q.problem, thinking.text if thinking else "", self.format, self.config.chat_template_kwargs
+            self.tokenizer, q.problem, steered.text if steered else "", self.format, self.config.chat_template_kwargs
         )
-        seed = derive_seed(self.config.seed, key)
-        template = Sample(
-            test=test,
-            question_id=q.id,
-            benchmark=q.benchmark,
-            sample=0,
-            seed=seed,
-            prompt_sha256=prompt.sha256,
-            completion="",
-            prompt_tokens=0,
-            completion_tokens=0,
-            finish_reason="",
-            grade=Grade(False),
-            steer_own=thinking.own if thinking else None,
-            steer_transition=thinking.transition if thinking else None,
-            steer_text=thinking.steer if thinking else None,
-            problem=q.problem,
-            answer=q.answer,
-            **fields,
-        )
-        return Job(Request(key, prompt.token_ids, n, seed), q, template)
+        template = replace(expected.template, prompt_sha256=prompt.sha256, problem=q.problem, answer=q.answer)
+        if steered is not None and template.guide is not None:
+            template = replace(
+                template, steer_contains_answer=self.steer_answers.now(steered.steer, q.answer, q.is_multiple_answer)
+            )
+        return Job(Request(expected.request, prompt.token_ids, expected.n, template.seed), q, template)
 
     # -- backend -> store -> grader -> schedule --------------------------------------------------
 

@@ -154,7 +154,8 @@ def thinking_of(run: FakeRun, question_id: str, index: int) -> str:
 
 def derived_samples_of(run: FakeRun) -> tuple[list[Sample], dict[str, int]]:
     """Samples of a run on ``run.release`` that re-derive, and the item counts its ``result.json`` records."""
-    from suite.evaluation._rederive import derived_work, expected_requests, trajectories_needed
+    from suite.evaluation._rederive import derived_work, trajectories_needed
+    from suite.evaluation._requests import expected_requests, release_guides
     from suite.evaluation._run import select_questions
     from suite.steering import PAPER, unit_spans
 
@@ -192,7 +193,7 @@ def derived_samples_of(run: FakeRun) -> tuple[list[Sample], dict[str, int]]:
     schedule, work = derived_work(config, questions, release, solo, lambda q, s: units)
     texts = {key: thinking_of(run, *key) for key in trajectories_needed(work)}
     out: list[Sample] = []
-    for e in expected_requests(config, work, by_id, release.guides, lambda q, s: texts[(q, s)], PAPER):
+    for e in expected_requests(config, work, by_id, release_guides(release), lambda q, s: texts[(q, s)], PAPER):
         test = e.template.test
         for k in range(e.n):
             if test == "solo":
