@@ -249,7 +249,7 @@ def _result(
         "suite": {"version": __version__, **_git_state()},
         "release": {"version": release.version, "manifest_sha256": release.manifest_sha256},
         "model": source.to_json(),
-        "backend": {"name": backend.name, "versions": backend.versions()},
+        "backend": {"name": backend.name, "versions": backend.versions(), "context_length": backend.context_length},
         "hardware": _hardware(),
         "config": config.to_json(),
         "thinking": outcome.thinking,

@@ -32,9 +32,11 @@ class ModelSource:
     """Every weight file with its size and sha256 (``suite.evaluation._weights``)."""
     parameters: int | None = None
     """Parameter count from the safetensors headers; None when unknown."""
+    context_length: int | None = None
+    """The model's own context length (``own_context_length`` of config.json); None when it states none."""
 
     def to_json(self) -> dict[str, Any]:
-        """``result.json``'s ``model``: id, revision, kind, name, weights and parameter count."""
+        """``result.json``'s ``model``: id, revision, kind, name, weights, parameter count and own context length."""
         return {
             "id": self.model,
             "revision": self.revision,
@@ -42,6 +44,7 @@ class ModelSource:
             **({"name": self.name} if self.name is not None else {}),
             "weights": [w.to_json() for w in self.weights],
             "parameters": self.parameters,
+            "context_length": self.context_length,
         }
 
 
@@ -83,12 +86,47 @@ def resolve_model(
     config = source.path / "config.json"
     if not config.is_file():
         raise SuiteError(f"{model} has no config.json; pass a Hugging Face model id or a saved model folder.")
-    if "auto_map" in json.loads(config.read_text(encoding="utf-8")) and not trust_remote_code:
+    try:
+        settings = json.loads(config.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SuiteError(f"{config} is not valid JSON ({e}); fix or re-download the model's config.json.") from None
+    if not isinstance(settings, dict):
+        raise SuiteError(f"{config} is not a JSON object; fix or re-download the model's config.json.")
+    if "auto_map" in settings and not trust_remote_code:
         raise SuiteError(
             f"{model} needs custom code from its repository (auto_map in config.json); "
             "review it and pass --trust-remote-code to run it."
         )
-    return source
+    return replace(source, context_length=own_context_length(settings))
+
+
+CONTEXT_KEYS = (
+    "max_position_embeddings",
+    "n_positions",
+    "max_seq_len",
+    "seq_length",
+    "model_max_length",
+    "max_target_positions",
+    "max_sequence_length",
+    "max_seq_length",
+    "seq_len",
+)
+"""config.json keys that state a context length, as vLLM reads them (it takes the smallest)."""
+
+
+def own_context_length(settings: dict[str, Any]) -> int | None:
+    """The model's own context length: the smallest ``CONTEXT_KEYS`` value of config.json (or of its ``text_config``).
+
+    None when it states none. The protocol's max new tokens is ``min(32768, context length - prompt length - 1)``:
+    an engine run with a shorter context than the model's own cuts generations the standard run would not.
+    (Rope scaling only lengthens what an engine allows, so it never makes a standard run look short.)
+    """
+    for node in (settings.get("text_config"), settings):
+        if isinstance(node, dict):
+            found = [v for k in CONTEXT_KEYS if type(v := node.get(k)) is int and v > 0]
+            if found:
+                return min(found)
+    return None
 
 
 def check_model_name(name: str | None, model: str, local: bool) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -305,11 +306,7 @@ def _check_generations(
 ) -> None:
     """Each implied generation present once with its derived fields; none missing (but noted ones), none extra."""
     left = dict(seen)
-    over_context = {
-        note.split(": the steered prompt has ", 1)[0]
-        for note in result["notes"]
-        if isinstance(note, str) and ": the steered prompt has " in note
-    }
+    over_context = _over_context(result, path.parent / RESULT)
     missing: list[tuple[Expected, Identity]] = []
     not_run = 0
     for e in expected:
@@ -347,6 +344,34 @@ def _check_generations(
             f"{path.parent / RESULT}: items.steered_prompts_over_context is {claimed!r} but {not_run} noted requests "
             "are absent; the bundle's counts do not follow from its samples."
         )
+
+
+OVER_CONTEXT = re.compile(r"(.+): the steered prompt has (\d+) tokens and M's context is (\d+); not run")
+"""The note ``suite eval`` leaves for a steered prompt that does not fit M's context (``_Runner.fits``)."""
+
+
+def _over_context(result: dict[str, Any], where: Path) -> set[str]:
+    """The requests ``notes`` says were over M's context, each note checked against the recorded context length.
+
+    A note must say what ``suite eval`` would: a prompt of at least the context length less one token, and the
+    context the engine ran with (``backend.context_length``, when recorded). Whether the prompt really has that
+    many tokens needs M's tokenizer, which validate does not load.
+    """
+    engine = result["backend"].get("context_length")
+    noted = set()
+    for note in result["notes"]:
+        if not isinstance(note, str) or ": the steered prompt has " not in note:
+            continue
+        found = OVER_CONTEXT.fullmatch(note)
+        tokens, context = (int(found[2]), int(found[3])) if found else (0, 0)
+        if not found or tokens + 1 < context or (engine is not None and context != engine):
+            raise SuiteError(
+                f"{where}: the note {note[:120]!r} does not say what suite eval says of a steered prompt over "
+                f"M's context ({engine if engine is not None else 'the recorded context'} tokens); "
+                "the bundle cannot be used."
+            )
+        noted.add(found[1])
+    return noted
 
 
 def _check_counts(schedule: Schedule, questions: Sequence[Question], result: dict[str, Any], where: Path) -> None:

@@ -3,7 +3,8 @@
 A run is *standard* when it used the default protocol (``paper``) on the whole release (no ``--limit``,
 every benchmark, all three tests) with every knob that changes a number at its default: positions,
 guide fractions, distractor fraction and length rule, transition, samples, continuations, temperature,
-top-p, top-k, max tokens, thinking format, chat template variables and the grading configuration. The
+top-p, top-k, max tokens, thinking format, chat template variables and the grading configuration, and
+an engine context length no shorter than the model's own (``model.context_length``, from config.json). The
 standard values are ``EvalConfig``'s and ``GradingConfig``'s defaults, read from those classes, never
 written twice. Only standard runs are ranked; every other run is shown as a variant beside its model,
 with the list this module returns ("max tokens 4 (standard 32768)", "--limit 1").
@@ -93,7 +94,23 @@ def differences_from_standard(result: Mapping[str, Any]) -> list[str]:
     grading = _mapping(result.get("grading"))
     for key, label in GRADING_KNOBS:
         found.extend(_knob(label, grading.get(key, _ABSENT), STANDARD_GRADING[key]))
+    found.extend(_context(_mapping(result.get("backend")), _mapping(result.get("model"))))
     return found
+
+
+def _context(backend: Mapping[str, Any], model: Mapping[str, Any]) -> list[str]:
+    """The engine's context length when it is shorter than the model's own; not recorded is a difference too.
+
+    Max new tokens, and which steered prompts fit, depend on it: ``min(32768, context - prompt - 1)``.
+    """
+    engine, own = backend.get("context_length", _ABSENT), model.get("context_length")
+    if engine is _ABSENT:
+        return ["engine context length not recorded"]
+    if type(engine) is not int or engine < 1:
+        return [f"engine context length {_shown(engine)}"]
+    if type(own) is int and engine < own:
+        return [f"engine context length {engine} (the model's {own})"]
+    return []
 
 
 def is_standard(result: Mapping[str, Any]) -> bool:

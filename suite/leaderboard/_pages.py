@@ -346,6 +346,11 @@ def run_settings(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("top-p", _text(_get(result, "sampling", "top_p"))),
         ("top-k", _text(_get(result, "sampling", "top_k"))),
         ("max tokens", _text(_get(result, "sampling", "max_tokens"))),
+        (
+            "context length",
+            f"engine {_text(_get(result, 'backend', 'context_length'))} "
+            f"(the model's own: {_text(_get(result, 'model', 'context_length'))})",
+        ),
         ("seed", _text(config.get("seed"))),
         ("insertion positions", _percents(config.get("positions"))),
         ("distractor fraction", _percents(config.get("distractor_fraction"))),

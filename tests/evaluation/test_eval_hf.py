@@ -49,6 +49,8 @@ def test_bundle_validates_and_every_cell_comes_from_real_generations(bundle: Pat
     assert all(len(s["prompt_sha256"]) == 64 and s["finish_reason"] in ("stop", "length") for s in samples)
     assert result["model"]["kind"] == "local" and result["model"]["revision"].startswith("sha256:")
     assert result["backend"]["name"] == "hf" and "torch" in result["backend"]["versions"]
+    # The engine ran M at its own context length (config.json's max_position_embeddings): the standard measurement.
+    assert result["backend"]["context_length"] == result["model"]["context_length"] == 2048
     assert result["config"]["seed"] == 0 and result["grading"]["judge"] is None
     assert result["timing"]["generate_s"] > 0 and result["timing"]["completion_tokens"] > 0
 

@@ -8,6 +8,10 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
+from suite._errors import SuiteError
+from suite.evaluation._model import own_context_length, resolve_model
 from tests.test_cli import run_suite
 
 SHA = "89abcdef0123456789abcdef0123456789abcdef"
@@ -47,6 +51,7 @@ def test_hub_id_is_resolved_to_a_commit_sha(tiny_reasoner: Path, arith_release: 
         "kind": "hub",
         "weights": weights,
         "parameters": model["parameters"],
+        "context_length": 2048,  # config.json's max_position_embeddings
     }
     assert weights and isinstance(model["parameters"], int) and model["parameters"] > 0
 
@@ -62,3 +67,26 @@ def test_remote_code_needs_consent(tiny_reasoner: Path, arith_release: Path, tmp
     (model / "config.json").write_text(json.dumps(config | {"auto_map": {"AutoModelForCausalLM": "m.Model"}}))
     result = run_suite("eval", str(model), "--release", str(arith_release), "--out", str(tmp_path / "b"))
     assert result.returncode == 2 and "--trust-remote-code" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"max_position_embeddings": 131072}, 131072),  # DeepSeek-R1-Distill-Qwen
+        ({"max_position_embeddings": 131072, "model_max_length": 32768}, 32768),  # the smallest, as vLLM reads it
+        ({"n_positions": 1024}, 1024),  # GPT-2
+        ({"text_config": {"max_position_embeddings": 40960}, "max_position_embeddings": 8}, 40960),  # multimodal
+        ({"max_position_embeddings": "131072", "seq_length": True}, None),  # not a count
+        ({}, None),
+    ],
+)
+def test_the_models_own_context_length(config: dict[str, object], expected: int | None) -> None:
+    assert own_context_length(config) == expected
+
+
+def test_a_config_that_is_not_json_is_one_sentence(tiny_reasoner: Path, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(tiny_reasoner, tmp_path / "broken"))
+    (folder / "config.json").write_text('{"max_position_embeddings": 2048,')
+    with pytest.raises(SuiteError) as caught:
+        resolve_model(str(folder), None, False)
+    assert "config.json is not valid JSON" in str(caught.value) and "\n" not in str(caught.value)

@@ -169,3 +169,25 @@ def test_another_grader_version_or_release_is_refused_with_one_sentence(tmp_path
     assert check.returncode == 2 and "pass the bundle's release with --release" in check.stderr
     missing = run_suite("validate", str(bundle), "--release", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "arith/x: the steered prompt has 10 tokens and M's context is 2048; not run",  # fits: it had to run
+        "arith/x: the steered prompt has 5000 tokens and M's context is 4096; not run",  # another context
+        "arith/x: the steered prompt has many tokens and M's context is 2048; not run",  # not what suite eval writes
+    ],
+)
+def test_a_note_that_excuses_a_request_must_say_what_suite_eval_says(
+    note: str, hf_bundle: Path, arith_release: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    copy = Path(shutil.copytree(hf_bundle, tmp_path / "noted"))
+    result = json.loads((copy / "result.json").read_text())
+    assert result["backend"]["context_length"] == 2048
+    result["notes"].append(note)
+    (copy / "result.json").write_text(json.dumps(result))
+    message = refused(copy, load_release(arith_release))
+    assert "does not say what suite eval says of a steered prompt over M's context (2048 tokens)" in message

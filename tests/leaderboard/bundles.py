@@ -140,6 +140,10 @@ def samples_of(run: FakeRun) -> list[Sample]:
     return out
 
 
+CONTEXT = 131072
+"""The context length synthetic runs record, the model's own and the engine's (R1-Distill-Qwen's)."""
+
+
 def config_of(run: FakeRun) -> EvalConfig:
     """The configuration a bundle of ``run`` records: the standard one (on a release: all its questions, ranked)."""
     return EvalConfig(model=run.model_id, seed=run.seed)
@@ -225,8 +229,8 @@ def write_fake_bundle(out: Path, run: FakeRun) -> Path:
             if run.release is not None
             else {"version": run.release_version, "manifest_sha256": run.manifest_sha256}
         ),
-        "model": {"id": run.model_id, "revision": run.revision, "kind": run.kind},
-        "backend": {"name": "vllm", "versions": {"vllm": "0.0.0"}},
+        "model": {"id": run.model_id, "revision": run.revision, "kind": run.kind, "context_length": CONTEXT},
+        "backend": {"name": "vllm", "versions": {"vllm": "0.0.0"}, "context_length": CONTEXT},
         "hardware": {"gpus": [], "cpu": "x86_64", "cpu_count": 2, "platform": "test"},
         "config": config.to_json(),
         "sampling": {"temperature": 0.6, "top_p": 0.95, "top_k": None, "max_tokens": 32768},

@@ -193,6 +193,7 @@ def test_model_page_shows_revision_date_settings_scores_and_result_json(built: t
         "id": "Qwen/Qwen3-30B-A3B",
         "revision": "0" * 40,
         "kind": "hub",
+        "context_length": 131072,
         "parameters": QWEN3_30B_A3B,
     }
     table = page[page.index('<table id="score-table">') : page.index("</table>", page.index('id="score-table"'))]
@@ -207,6 +208,7 @@ def test_model_page_shows_revision_date_settings_scores_and_result_json(built: t
     )
     settings = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]*)</td></tr>', page))
     assert settings["temperature"] == "0.6" and settings["max tokens"] == "32768"
+    assert settings["context length"] == "engine 131072 (the model&#39;s own: 131072)"
     assert settings["insertion positions"] == "0%, 20%, 40%, 60%, 80%" and settings["protocol"] == "paper"
     assert f'data-questions="../releases/{release.manifest_sha256[:16]}.js"' in page
 

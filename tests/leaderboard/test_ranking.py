@@ -38,6 +38,8 @@ def standard_result() -> dict[str, Any]:
         "sampling": {"temperature": 0.6, "top_p": 0.95, "top_k": None, "max_tokens": 32768},
         "grading": GradingConfig().to_json() | {"steer_answer_method": "boxed-and-stated", "judge": None},
         "tests": {name: {"status": "run"} for name in ALL_TESTS},
+        "model": {"id": "org/m", "revision": "0" * 40, "kind": "hub", "context_length": 131072},
+        "backend": {"name": "vllm", "versions": {}, "context_length": 131072},
     }
 
 
@@ -92,6 +94,13 @@ def changed(config: dict[str, Any] | None = None, **parts: Any) -> dict[str, Any
         (changed(grading={"timeout_s": 1.0}), ["grading timeout s 1.0 (standard 5.0)"]),
         # A test the release cannot run (no guide steers): every run of that release lacks it, the run ranks.
         (changed(tests={"solo": {"status": "run"}, "control": {"status": "not run"}}), []),
+        # An engine with a shorter context than the model's own cuts generations (max new tokens depend on it),
+        # or leaves steered prompts out; a longer one (rope scaling) or a model that states none is standard.
+        (changed(backend={"context_length": 32768}), ["engine context length 32768 (the model's 131072)"]),
+        (changed(backend={"context_length": 262144}), []),
+        (changed(backend={"context_length": 8192}, model={"context_length": None}), []),
+        (changed(backend={"context_length": "big"}), ['engine context length "big"']),
+        (changed(backend={"name": "vllm"}) | {"backend": {"name": "vllm"}}, ["engine context length not recorded"]),
     ],
 )
 def test_differences_from_the_standard_run(result: dict[str, Any], expected: list[str]) -> None:
