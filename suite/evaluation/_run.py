@@ -139,7 +139,8 @@ class _Runner:
         self.config, self.tokenizer, self.backend, self.store = config, tokenizer, backend, store
         self.format = thinking_format
         self.cutting = Cutting(config.protocol, self.length)
-        self.foreign = {d.source.name: d for d in distractors}
+        self.foreign = {d.source.name: d.thinking for d in distractors}
+        """Other models' thinking by model name (the cross-model ablation's distractors)."""
         self._units: dict[tuple[str, int], int] = {}
         self.pool, self.judge, self.judging, self.progress, self.clock = pool, judge, judging, progress, clock
         self.steer_answers = steer_answers
@@ -273,7 +274,7 @@ class _Runner:
             self.guides,
             self.own_thinking,
             self.cutting,
-            {name: d.thinking for name, d in self.foreign.items()},
+            self.foreign,
             note=self.schedule.notes.append,
         )
         return [self.job(e) for e in expected]

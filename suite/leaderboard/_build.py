@@ -102,7 +102,8 @@ def _write_site(site: Path, db: Path, jobs: int, releases: Sequence[Release] = (
             con.execute(f"COPY ({query}) TO '{quoted(exports / name)}'")
         write_csv(con, RANKED_TABLE, exports / "results.csv")
         write_csv(con, VARIANTS_TABLE, exports / "variants.csv")
-        runs, variants = ranked_runs(con), variant_runs(con)
+        runs = ranked_runs(con)
+        variants = variant_runs(con, runs)
     write_release_questions(site, releases)
     pages = site / "models"
     pages.mkdir()

@@ -187,34 +187,33 @@ def environment() -> jinja2.Environment:
 
 
 RUNS = """
-SELECT v.run_id, v.model_name, v.release_version, v.judged, v.provenance, v.result->'tests',
-       json_extract(v.result, '$.model.parameters'), {differences}
-FROM {view} v ORDER BY v.model_name, {order} v.run_id
+SELECT c.run_id, c.model_name, c.release_version, c.judged, c.provenance, c.result->'tests',
+       json_extract(c.result, '$.model.parameters'), {why}
+FROM {runs} ORDER BY c.model_name, c.created_at DESC NULLS LAST, c.run_id
 """
-"""Every run of a view with what its index row and page need."""
+"""Runs (``c``) with what their index rows and pages need; newest first within a name."""
 
 
 def ranked_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
     """(run_id, index row, metrics) of every ranked run, by the name a reader sees (``model_name``)."""
-    out = _runs(con, RUNS.format(view="ranked", differences="'', NULL", order=""))
+    out = _runs(con, "ranked c", "'', NULL")
     assign_ranks([row for _, row, _ in out])
     return out
 
 
-def variant_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Row, Found]]:
+def variant_runs(con: duckdb.DuckDBPyConnection, ranked: list[tuple[str, Row, Found]]) -> list[tuple[str, Row, Found]]:
     """(run_id, row, metrics) of every run that is not ranked (view ``variants``), each with what differs.
 
-    Newest first within a model name; ``ranked_page`` links the run ranked in its place, else the ranked
-    run of the same name, when there is one.
+    ``ranked_page`` links the run ranked in its place, else a ranked run of the same name, when there is one.
     """
-    query = RUNS.format(
-        view="(SELECT c.* EXCLUDE (differences), v.differences, v.ranked_instead "
-        "FROM compared c JOIN variants v USING (run_id))",
-        differences="v.differences, coalesce(v.ranked_instead, "
-        "(SELECT min(r.run_id) FROM ranked r WHERE r.model_name = v.model_name AND r.model_kind = v.model_kind))",
-        order="v.created_at DESC NULLS LAST,",
-    )
-    return _runs(con, query)
+    out = _runs(con, "compared c JOIN variants v USING (run_id)", "v.differences, v.ranked_instead")
+    by_name: dict[str, str] = {}
+    for run_id, row, _ in ranked:
+        by_name.setdefault(row.model, run_id[:16])
+    for _, row, _ in out:
+        if row.ranked_page is None and row.model in by_name:
+            row.ranked_page = f"{by_name[row.model]}.html"
+    return out
 
 
 def unranked_models(variants: list[tuple[str, Row, Found]], ranked: list[tuple[str, Row, Found]]) -> list[Row]:
@@ -231,15 +230,16 @@ def unranked_models(variants: list[tuple[str, Row, Found]], ranked: list[tuple[s
     return list(rows.values())
 
 
-def _runs(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[str, Row, Found]]:
-    runs = con.execute(query).fetchall()
+def _runs(con: duckdb.DuckDBPyConnection, runs: str, why: str) -> list[tuple[str, Row, Found]]:
+    """Rows of the runs ``runs`` (a FROM clause naming them ``c``); ``why``: why not ranked, and the run instead."""
+    found_runs = con.execute(RUNS.format(runs=runs, why=why)).fetchall()
     metrics: dict[str, Found] = defaultdict(dict)
     for run_id, test, cell, value, low, high in con.execute(
-        "SELECT run_id, test, cell, value, ci_low, ci_high FROM metrics"
+        f"SELECT run_id, test, cell, value, ci_low, ci_high FROM metrics WHERE run_id IN (SELECT c.run_id FROM {runs})"
     ).fetchall():
         metrics[run_id][(test, cell)] = (value, low, high)
     out = []
-    for run_id, model, release, judged, provenance, tests, parameters, differences, instead in runs:
+    for run_id, model, release, judged, provenance, tests, parameters, differences, instead in found_runs:
         found = metrics[run_id]
         statuses = json.loads(tests) if tests else {}
         row = Row(
